@@ -1,0 +1,200 @@
+"""Engine benchmarks, each printed as a ratio against its peer measured in the same run.
+
+(a) throughput: Adam and SGD-momentum on Rosenbrock, 100,000 start points × 500 steps,
+    against torch.optim stepping one (100000, 2) float64 parameter (bar: ratio ≥ 1.0);
+(b) interactive latency: one step of an 8-runner race of 4 optimizers, against torch.optim
+    stepping the same 8 runners held as separate parameters (bar: ≤ 0.1× torch and ≤ 150 µs);
+(c) a user formula's gradient against the same function hand-written in NumPy (bar: ≤ 2×);
+(d) start-up: `gdstudio run` on a small scenario and `gdstudio list functions` (bar: < 0.5 s).
+
+Run: python benchmarks/engine.py [--quick]. Without torch: pip install torch==2.13.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from gdstudio.engine.functions import make_function
+from gdstudio.engine.race import Entry, Race, StopRule
+
+try:
+    import torch
+except ImportError:  # the peer is optional; say how to get it
+    torch = None
+
+
+def rosen_starts(n: int) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.column_stack([rng.uniform(-2, 2, n), rng.uniform(-1, 3, n)])
+
+
+def ours_throughput(entry: Entry, n: int, steps: int) -> float:
+    race = Race(make_function("rosenbrock"), [entry], rosen_starts(n), steps, StopRule(0.0, 1e300))
+    t0 = time.perf_counter()
+    race.run()
+    elapsed = time.perf_counter() - t0
+    return n * int(race.steps_taken.min()) / elapsed
+
+
+def torch_rosen_grad(p: torch.Tensor) -> torch.Tensor:
+    x, y = p[:, 0], p[:, 1]
+    g = torch.empty_like(p)
+    t = y - x * x
+    g[:, 0] = -2.0 * (1.0 - x) - 400.0 * x * t
+    g[:, 1] = 200.0 * t
+    return g
+
+
+def torch_throughput(make_opt, n: int, steps: int) -> float:
+    p = torch.tensor(rosen_starts(n), dtype=torch.float64)
+    opt = make_opt([p])
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for _ in range(steps):
+            p.grad = torch_rosen_grad(p)
+            opt.step()
+    return n * steps / (time.perf_counter() - t0)
+
+
+LATENCY_ENTRIES = [
+    ("sgd", {"lr": 0.001}),
+    ("sgd", {"lr": 0.001, "momentum": 0.9}),
+    ("rmsprop", {"lr": 0.01}),
+    ("adam", {"lr": 0.05}),
+]
+LATENCY_STARTS = [[-1.5, 2.0], [0.5, -0.5]]
+
+
+def ours_latency(repeats: int) -> float:
+    entries = [Entry.create(name, hp) for name, hp in LATENCY_ENTRIES]
+    race = Race(make_function("rosenbrock"), entries, LATENCY_STARTS, 10**7, StopRule(0.0, 1e300))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        race.step(1)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def torch_latency(repeats: int) -> float:
+    classes = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam}
+    params, opts = [], []
+    for name, hp in LATENCY_ENTRIES:
+        group = [torch.tensor(s, dtype=torch.float64) for s in LATENCY_STARTS]
+        params += group
+        opts.append(classes[name](group, **hp))
+    times = []
+    with torch.no_grad():
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for p in params:
+                x, y = p[0], p[1]
+                p.grad = torch.stack([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+            for opt in opts:
+                opt.step()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def formula_ratio(n: int, repeats: int) -> tuple[float, float]:
+    from gdstudio.engine.formula import parse_formula
+
+    text = "(1 - x)**2 + 100*(y - x**2)**2"
+    obj = parse_formula(text)
+    pts = rosen_starts(n)
+
+    def by_hand(p: np.ndarray) -> np.ndarray:
+        x, y = p[:, 0], p[:, 1]
+        t = y - x * x
+        return np.column_stack([-2 * (1 - x) - 400 * x * t, 200 * t])
+
+    np.testing.assert_allclose(obj.grad(pts), by_hand(pts), rtol=1e-12)
+    ours = min(_time(lambda: obj.grad(pts)) for _ in range(repeats))
+    hand = min(_time(lambda: by_hand(pts)) for _ in range(repeats))
+    return ours, hand
+
+
+def _time(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def startup_times(repeats: int) -> dict[str, float]:
+    scenario = {
+        "surface": {"function": "rosenbrock"},
+        "optimizers": [{"name": "adam", "lr": 0.05}, {"name": "sgd", "lr": 0.001}],
+        "starts": [[-1.5, 2.0]],
+        "steps": 100,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "small.json"
+        path.write_text(json.dumps(scenario))
+        commands = {
+            "gdstudio run small.json": ["run", str(path)],
+            "gdstudio list functions": ["list", "functions"],
+        }
+        out = {}
+        for label, args in commands.items():
+            runs = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "gdstudio", *args], check=True,
+                               capture_output=True)  # fmt: skip
+                runs.append(time.perf_counter() - t0)
+            out[label] = statistics.median(runs)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    args = parser.parse_args()
+    n, steps = (10_000, 100) if args.quick else (100_000, 500)
+    if torch is None:
+        print("torch is not installed: the peer figures need `pip install torch==2.13.0`")
+    else:
+        torch.set_num_threads(1)
+
+    print(f"(a) throughput, Rosenbrock, {n} start points × {steps} steps, point-steps/s")
+    cases = [
+        ("Adam lr=0.001", Entry.create("adam", {"lr": 0.001}),
+         lambda ps: torch.optim.Adam(ps, lr=0.001)),
+        ("SGD momentum=0.9 lr=1e-4", Entry.create("sgd", {"lr": 1e-4, "momentum": 0.9}),
+         lambda ps: torch.optim.SGD(ps, lr=1e-4, momentum=0.9)),
+    ]  # fmt: skip
+    for label, entry, make_opt in cases:
+        ours = ours_throughput(entry, n, steps)
+        line = f"    {label:<26} ours {ours:.3g}"
+        if torch is not None:
+            peer = torch_throughput(make_opt, n, steps)
+            line += f"   torch {peer:.3g}   ratio {ours / peer:.2f}x (bar >= 1.0)"
+        print(line)
+
+    repeats = 300 if args.quick else 2000
+    ours = ours_latency(repeats)
+    line = f"(b) latency, 8 runners of 4 optimizers, median step: ours {ours * 1e6:.0f} us"
+    if torch is not None:
+        peer = torch_latency(repeats)
+        line += f"   torch {peer * 1e6:.0f} us   ratio {ours / peer:.3f}x (bar <= 0.1, <= 150 us)"
+    print(line)
+
+    f_ours, f_hand = formula_ratio(n, 5 if args.quick else 20)
+    print(f"(c) formula gradient at {n} points: ours {f_ours * 1e3:.2f} ms, hand-written NumPy "
+          f"{f_hand * 1e3:.2f} ms, ratio {f_ours / f_hand:.2f}x (bar <= 2.0)")  # fmt: skip
+
+    for label, seconds in startup_times(3 if args.quick else 7).items():
+        print(f"(d) start-up, {label}: {seconds:.3f} s (bar < 0.5 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Allow ``python -m gdstudio``."""
+
+from gdstudio.cli import main
+
+raise SystemExit(main())

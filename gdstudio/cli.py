@@ -1,0 +1,215 @@
+"""The ``gdstudio`` command line.
+
+Bad input never gives a traceback: it prints one line on stderr and exits with
+status 2. Heavy imports (Qt, sympy) happen only in the commands that need them,
+so ``gdstudio list`` and ``gdstudio run`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gdstudio import __version__
+
+EXIT_BAD_INPUT = 2
+LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
+
+
+class UsageError(Exception):
+    """Bad command-line usage; the message is printed as is."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one line and exit status 2, no usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(prog="gdstudio", description="Watch gradient-descent optimizers race.")
+    parser.add_argument("--version", action="version", version=f"gdstudio {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p_open = sub.add_parser("open", help="open the app on a scenario file")
+    p_open.add_argument("file", type=Path)
+
+    p_run = sub.add_parser("run", help="run a scenario headless and print the result")
+    p_run.add_argument("file", type=Path)
+    p_run.add_argument("--steps", type=int, help="override the scenario's step count")
+    p_run.add_argument("--format", choices=("json", "csv"), default="json")
+    p_run.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+
+    p_export = sub.add_parser("export", help="render a scenario to GIF, MP4 or PNG")
+    p_export.add_argument("file", type=Path)
+    p_export.add_argument("-o", "--output", type=Path, required=True)
+    p_export.add_argument("--view", choices=("3d", "contour", "both"), default="contour")
+    p_export.add_argument("--size", default="960x540", help="WxH in pixels")
+    p_export.add_argument("--fps", type=int, default=30)
+    p_export.add_argument("--steps", type=int)
+
+    p_list = sub.add_parser("list", help="list built-in functions, optimizers, ...")
+    p_list.add_argument("what", choices=LISTS)
+    sub.add_parser("demo", help="run a small race headless and print a table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    from gdstudio.engine.errors import GdstudioError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(args_list)
+        return _dispatch(args)
+    except (UsageError, GdstudioError) as exc:
+        print(f"gdstudio: {_one_line(exc)}" if isinstance(exc, GdstudioError) else exc,
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _cmd_run(args)
+    if args.command == "list":
+        print(format_list(args.what))
+        return 0
+    if args.command == "demo":
+        print(demo_table())
+        return 0
+    if args.command == "export":
+        from gdstudio.export.command import export_command
+
+        return export_command(args)
+    return _cmd_app(args.file if args.command == "open" else None)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from gdstudio.engine.errors import ScenarioError
+    from gdstudio.engine.results import run_records, to_csv, to_json
+    from gdstudio.engine.scenario import atomic_write_text, load_scenario
+
+    scenario = load_scenario(args.file)
+    if args.steps is not None:
+        if args.steps < 0:
+            raise UsageError(f"gdstudio run: --steps must be >= 0, got {args.steps}")
+        scenario = scenario.with_changes(steps=args.steps)
+    race = scenario.race()
+    race.run()
+    records = run_records(scenario, race)
+    text = to_json(records) if args.format == "json" else to_csv(records)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        atomic_write_text(args.output, text)
+    except OSError as exc:
+        raise ScenarioError("", f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    return 0
+
+
+def format_list(what: str) -> str:
+    """The text of ``gdstudio list WHAT``: one line per item with what it is for."""
+    rows: list[tuple[str, str]] = []
+    if what == "functions":
+        from gdstudio.engine.functions import FUNCTIONS
+
+        rows = [(name, spec.description) for name, spec in FUNCTIONS.items()]
+    elif what == "optimizers":
+        from gdstudio.engine.optimizers import OPTIMIZERS
+
+        rows = [
+            (name, ", ".join(f"{h.name}={_fmt(h.default)}" for h in spec.hyperparams))
+            for name, spec in OPTIMIZERS.items()
+        ]
+    elif what == "schedules":
+        from gdstudio.engine.schedules import SCHEDULES
+
+        rows = [(name, spec.description) for name, spec in SCHEDULES.items()]
+    elif what == "datasets":
+        from gdstudio.engine.datasets import DATASETS
+
+        rows = [(name, spec.description) for name, spec in DATASETS.items()]
+    elif what == "models":
+        from gdstudio.engine.models import MODELS
+
+        rows = [(name, spec.description) for name, spec in MODELS.items()]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {text}" for name, text in rows)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_fmt(v) for v in value) + ")"
+    return repr(value) if not isinstance(value, float) else f"{value:g}"
+
+
+def demo_table() -> str:
+    """A small race (Adam, momentum, plain SGD on Rosenbrock) as a text table."""
+    from gdstudio.engine.race import Status
+    from gdstudio.engine.scenario import Scenario
+
+    scenario = Scenario.from_dict(
+        {
+            "surface": {"function": "rosenbrock"},
+            "optimizers": [
+                {"name": "sgd", "lr": 0.001, "label": "SGD"},
+                {"name": "sgd", "lr": 0.001, "momentum": 0.9, "label": "SGD + momentum"},
+                {"name": "adam", "lr": 0.05, "label": "Adam"},
+                {"name": "newton", "label": "Newton"},
+            ],
+            "starts": [[-1.5, 2.0]],
+            "steps": 500,
+        }
+    )
+    race = scenario.race()
+    race.run()
+    lines = [
+        "Rosenbrock from (-1.5, 2.0), 500 steps; the minimum is f(1, 1) = 0",
+        f"{'optimizer':<16} {'status':<10} {'steps':>5} {'x':>9} {'y':>9} {'loss':>11}",
+    ]
+    pos, loss = race.positions, race.loss
+    for r in range(race.n_runners):
+        k = int(race.counts[r]) - 1
+        lines.append(
+            f"{scenario.optimizers[race.runner_entry(r)].display_label():<16} "
+            f"{Status(int(race.status[r])).label:<10} {k:>5} "
+            f"{pos[r, 0]:>9.4f} {pos[r, 1]:>9.4f} {loss[k, r]:>11.3e}"
+        )
+    return "\n".join(lines)
+
+
+def _cmd_app(file: Path | None) -> int:
+    """Open the desktop app, or explain how when there is no display."""
+    no_display = (
+        not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and os.environ.get("QT_QPA_PLATFORM") not in ("offscreen", "xcb")
+        and sys.platform.startswith("linux")
+    )
+    if no_display:
+        print(
+            "gdstudio: no display found, so the app cannot open here.\n"
+            "  Run it under a virtual X server:  xvfb-run -a -s '-screen 0 1600x1000x24' gdstudio\n"
+            "  Or headless:  gdstudio run SCENARIO.json, gdstudio export SCENARIO.json -o race.gif\n"
+            "Meanwhile, a headless demo race:\n",
+            file=sys.stderr,
+        )
+        print(demo_table())
+        return 0
+    from gdstudio.ui.app import run_app
+
+    return run_app(file)

@@ -1,0 +1,52 @@
+"""The one interface the race needs from a loss: value, gradient and Hessian.
+
+Built-in functions, user formulas and batch-mode models all implement
+:class:`Objective`. Points are float64 arrays of shape ``(N, 2)``; results are
+``(N,)`` for values, ``(N, 2)`` for gradients and ``(N, 2, 2)`` for Hessians.
+Non-finite results (overflow, NaN) are allowed: the race turns them into a
+``diverged`` status, so implementations must not raise or warn on them.
+
+``batch`` is ``None`` for the full loss, or a 1-D int array of row indices in
+batch mode; objectives that are not data-driven ignore it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Points = npt.NDArray[np.float64]
+"""Float64 array of shape (N, 2): one (x, y) per row."""
+
+Domain = tuple[tuple[float, float], tuple[float, float]]
+"""((xmin, xmax), (ymin, ymax)): the region shown by default."""
+
+
+@runtime_checkable
+class Objective(Protocol):
+    """A differentiable loss over the plane, vectorized over points."""
+
+    name: str
+    """Short identifier, e.g. ``rosenbrock`` or the formula text."""
+    description: str
+    """One line on what this surface teaches (used in tooltips)."""
+    domain: Domain
+    """Default region to show."""
+    minima: npt.NDArray[np.float64]
+    """Known global minima, shape (M, 2); M may be 0 when unknown or none exists."""
+    n_samples: int | None
+    """Rows of the dataset in batch mode, else None."""
+
+    def value(self, points: Points, batch: npt.NDArray[np.intp] | None = None) -> np.ndarray:
+        """Loss at each point, shape (N,)."""
+        ...
+
+    def grad(self, points: Points, batch: npt.NDArray[np.intp] | None = None) -> np.ndarray:
+        """Exact gradient at each point, shape (N, 2)."""
+        ...
+
+    def hessian(self, points: Points, batch: npt.NDArray[np.intp] | None = None) -> np.ndarray:
+        """Exact Hessian at each point, shape (N, 2, 2)."""
+        ...

@@ -1,0 +1,80 @@
+"""Optimizer definitions: hyperparameters, validation and the pure update contract.
+
+An optimizer is an :class:`OptimizerSpec`: a table of :class:`HyperParam`
+(names, defaults and valid ranges exactly as torch.optim's constructor) and a
+pair of pure functions, optax-style::
+
+    state = spec.init(params, hp)
+    new_params, new_state = spec.update(params, grad, state, hp, lr, step, hessian)
+
+``params`` and ``grad`` are float64 arrays of shape (n, 2) for the n runners of
+one group. Numeric hyperparameters in ``hp`` are Python floats or float64
+arrays of shape (n, 1) (one value per runner, so a learning-rate sweep is one
+update); pairs such as ``betas`` are tuples of two such values; booleans are
+plain ``bool`` and the same for the whole group (the race groups runners by
+optimizer name and boolean flags). ``lr`` is the scheduled learning rate, a
+float or an (n, 1) array. ``step`` is the 1-based number of the step being
+taken, shared by every row. ``hessian`` is (n, 2, 2) for specs with
+``needs_hessian`` and None otherwise.
+
+``update`` never modifies its inputs; it returns fresh arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from gdstudio.engine.errors import HyperparameterError
+
+Array = npt.NDArray[np.float64]
+Scalar = float | Array
+"""A hyperparameter value: one float for the group, or an (n, 1) array."""
+Hyperparams = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class HyperParam:
+    """One constructor argument of an optimizer, as torch.optim names it.
+
+    ``kind`` is ``"float"``, ``"bool"`` or ``"pair"`` (two floats, e.g. betas).
+    ``low``/``high`` bound every float (each element of a pair); ``low_open``
+    and ``high_open`` make a bound exclusive. ``doc`` is the tooltip text.
+    """
+
+    name: str
+    default: Any
+    kind: str = "float"
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    doc: str = ""
+
+
+class OptimizerState(NamedTuple):
+    """Base type for optimizer states; each spec defines its own NamedTuple."""
+
+
+InitFn = Callable[[Array, Hyperparams], tuple]
+UpdateFn = Callable[..., tuple[Array, tuple]]
+CheckFn = Callable[[Hyperparams], None]
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer: its hyperparameter table and its pure init/update functions."""
+
+    name: str
+    title: str
+    description: str
+    hyperparams: tuple[HyperParam, ...]
+    init: InitFn
+    update: UpdateFn
+    needs_hessian: bool = False
+    check: CheckFn | None = field(default=None, repr=False)
+    """Cross-parameter rules (e.g. Nesterov needs momentum > 0); raises HyperparameterError."""

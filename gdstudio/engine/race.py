@@ -1,0 +1,556 @@
+"""A race: many optimizers from many start points on one objective, stepped together.
+
+Runners are the product *entries × starts*, kept in entry-major order (all starts
+of the first entry, then the second, ...). The whole race is a handful of
+arrays with one row per runner; a step advances every running runner at once,
+with one vectorized optimizer update per *group* (runners sharing an optimizer
+name and boolean flags; their numeric hyperparameters may differ per runner).
+
+History is stored step-major in preallocated arrays that double in capacity
+when full: ``trajectory[k, r]`` is runner r's position after k of its own steps.
+Runners normally move in lockstep; a runner added or re-run mid-race starts at
+step 0 and :meth:`Race.catch_up` brings it level with the others.
+
+Divergence is an ordinary outcome: a point whose position, loss or gradient is
+not finite (or whose coordinate or loss exceeds ``max_abs``) is not recorded,
+and the runner stops as ``DIVERGED``. Floating-point warnings are silenced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from gdstudio.engine.datasets import BatchSchedule
+from gdstudio.engine.objective import Objective
+from gdstudio.engine.optimizers import OPTIMIZERS, resolve_hyperparams
+from gdstudio.engine.schedules import Schedule, make_schedule, resolve_schedule
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class Status(IntEnum):
+    """Where a runner stands; the names are the result format's status strings."""
+
+    RUNNING = 0
+    CONVERGED = 1
+    DIVERGED = 2
+    MAX_STEPS = 3
+
+    @property
+    def label(self) -> str:
+        """The status as the result format writes it (``converged``, ...)."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class StopRule:
+    """When a runner stops: gradient norm below ``grad_tol`` (0 disables), or blow-up."""
+
+    grad_tol: float = 1e-6
+    max_abs: float = 1e6
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One optimizer of a race: a name, its full hyperparameters and an optional schedule."""
+
+    name: str
+    hyperparameters: Mapping[str, Any]
+    schedule: Mapping[str, Any] | None = None
+
+    @classmethod
+    def create(
+        cls, name: str, hyperparameters: Mapping[str, Any], schedule: Mapping | None = None
+    ) -> Entry:
+        """Validate and fill torch's defaults; raises HyperparameterError on bad input."""
+        return cls(
+            name,
+            resolve_hyperparams(name, hyperparameters),
+            resolve_schedule(schedule) if schedule else None,
+        )
+
+    @property
+    def flags(self) -> tuple[tuple[str, bool], ...]:
+        """The boolean hyperparameters, which select code paths and so split groups."""
+        return tuple((k, v) for k, v in self.hyperparameters.items() if isinstance(v, bool))
+
+
+@dataclass
+class _Group:
+    """Runners sharing one optimizer code path, with their stacked state.
+
+    ``rows`` are runner indices (sorted); ``hp`` holds floats where every member
+    agrees and (n, 1) arrays where they differ; ``entry_of`` maps member -> the
+    local index into ``entries`` (the race entries present in this group).
+    """
+
+    name: str
+    rows: npt.NDArray[np.intp]
+    entries: list[int]
+    entry_of: npt.NDArray[np.intp]
+    hp: dict[str, Any]
+    state: tuple
+    covers_all: bool = False
+
+
+def _stack_hp(values: list[Any], member_entry: npt.NDArray[np.intp]) -> Any:
+    """One hyperparameter over a group's members: a float if all agree, else (n, 1)."""
+    first = values[0]
+    if isinstance(first, bool):
+        return first
+    if isinstance(first, tuple):
+        return tuple(_stack_hp([v[i] for v in values], member_entry) for i in range(len(first)))
+    if all(v == first for v in values):
+        return float(first)
+    return np.asarray(values, dtype=np.float64)[member_entry][:, None]
+
+
+def _take(value: Any, sel: npt.NDArray[np.intp]) -> Any:
+    """Rows ``sel`` of a per-member hyperparameter (floats and bools pass through)."""
+    if isinstance(value, np.ndarray):
+        return value[sel]
+    if isinstance(value, tuple):
+        return tuple(_take(v, sel) for v in value)
+    return value
+
+
+class Race:
+    """Optimizers racing from start points on an objective, all runners stepped at once.
+
+    Parameters
+    ----------
+    objective
+        The loss (built-in function, formula or batch-mode model).
+    entries
+        The optimizers (already validated, see :meth:`Entry.create`).
+    starts
+        Start points, shape (S, 2).
+    max_steps
+        Steps after which a runner stops as ``MAX_STEPS``.
+    stop
+        Convergence and divergence thresholds.
+    batches
+        The batch sequence in batch mode (shared by every runner), else None.
+    """
+
+    def __init__(
+        self,
+        objective: Objective,
+        entries: Sequence[Entry],
+        starts: npt.ArrayLike,
+        max_steps: int = 500,
+        stop: StopRule | None = None,
+        batches: BatchSchedule | None = None,
+    ) -> None:
+        self.objective = objective
+        self.stop = stop or StopRule()
+        self.max_steps = int(max_steps)
+        self.batches = batches
+        self._entries: list[Entry] = list(entries)
+        self._starts = np.asarray(starts, dtype=np.float64).reshape(-1, 2).copy()
+        self._rebuild(keep={})
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def entries(self) -> list[Entry]:
+        """The optimizers, in runner order."""
+        return list(self._entries)
+
+    @property
+    def starts(self) -> FloatArray:
+        """Start points, shape (S, 2) (a copy)."""
+        return self._starts.copy()
+
+    @property
+    def n_runners(self) -> int:
+        """Number of runners (entries × starts)."""
+        return len(self._entries) * len(self._starts)
+
+    @property
+    def counts(self) -> npt.NDArray[np.intp]:
+        """Points recorded per runner, shape (R,): steps taken + 1."""
+        return self._k + 1
+
+    @property
+    def steps_taken(self) -> npt.NDArray[np.intp]:
+        """Steps taken per runner, shape (R,)."""
+        return self._k.copy()
+
+    @property
+    def status(self) -> npt.NDArray[np.int8]:
+        """Status per runner, shape (R,), values of :class:`Status`."""
+        return self._status.copy()
+
+    @property
+    def positions(self) -> FloatArray:
+        """Current position per runner, shape (R, 2)."""
+        return self._traj[self._k, np.arange(self.n_runners)]
+
+    @property
+    def trajectory(self) -> FloatArray:
+        """Recorded positions, shape (capacity, R, 2); rows past ``counts[r]`` are NaN."""
+        return self._traj
+
+    @property
+    def loss(self) -> FloatArray:
+        """Full loss at each recorded point, shape (capacity, R)."""
+        return self._loss
+
+    @property
+    def grad_norm(self) -> FloatArray:
+        """Full-gradient norm at each recorded point, shape (capacity, R)."""
+        return self._gnorm
+
+    @property
+    def batch_loss(self) -> FloatArray:
+        """Loss on the batch of each step (batch mode), shape (capacity, R); row k is step k."""
+        return self._batch_loss
+
+    @property
+    def done(self) -> bool:
+        """True when no runner is still running."""
+        return not bool(np.any(self._status == Status.RUNNING))
+
+    def runner_entry(self, r: int) -> int:
+        """Index of the entry (optimizer) that runner ``r`` belongs to."""
+        return r // max(len(self._starts), 1)
+
+    def runner_start(self, r: int) -> int:
+        """Index of the start point of runner ``r``."""
+        return r % max(len(self._starts), 1)
+
+    def lr_at(self, entry: int, k: int) -> float:
+        """Learning rate entry ``entry`` uses for its (k+1)-th step."""
+        return self._schedules[entry].lr_at(k)
+
+    # ------------------------------------------------------------------ stepping
+    def step(self, n: int = 1) -> int:
+        """Advance every running runner by up to ``n`` steps; returns steps actually made."""
+        made = 0
+        for _ in range(n):
+            running = self._status == Status.RUNNING
+            if not running.any():
+                break
+            self._advance(running)
+            made += 1
+        return made
+
+    def catch_up(self) -> None:
+        """Step the runners that lag behind the furthest one until they are level."""
+        while True:
+            running = self._status == Status.RUNNING
+            if not running.any():
+                return
+            target = int(self._k.max())
+            lagging = running & (self._k < target)
+            if not lagging.any():
+                return
+            self._advance(lagging)
+
+    def run(self) -> None:
+        """Step until every runner has stopped."""
+        while not self.done:
+            self.step(64)
+
+    def extend(self, max_steps: int) -> None:
+        """Raise the step limit; runners stopped by the old limit resume."""
+        self.max_steps = int(max_steps)
+        resumed = (self._status == Status.MAX_STEPS) & (self._k < self.max_steps)
+        self._status[resumed] = Status.RUNNING
+
+    # ------------------------------------------------------------------ editing
+    def reset(self) -> None:
+        """Put every runner back at its start, as if the race had just been made."""
+        self._rebuild(keep={})
+
+    def add_start(self, point: Sequence[float]) -> None:
+        """Add a start point; every entry gets a new runner there, at step 0."""
+        self._restructure(self._entries, np.vstack([self._starts, [point]]))
+
+    def move_start(self, index: int, point: Sequence[float]) -> None:
+        """Move start ``index``; its runners restart from the new point."""
+        starts = self._starts.copy()
+        starts[index] = point
+        self._restructure(self._entries, starts, restart_starts={index})
+
+    def remove_start(self, index: int) -> None:
+        """Remove start ``index`` and its runners."""
+        keep = [i for i in range(len(self._starts)) if i != index]
+        self._restructure(self._entries, self._starts[keep], start_map=keep)
+
+    def add_entry(self, entry: Entry) -> None:
+        """Add an optimizer; it gets a runner at every start, at step 0."""
+        self._restructure([*self._entries, entry], self._starts)
+
+    def replace_entry(self, index: int, entry: Entry) -> None:
+        """Swap optimizer ``index`` for ``entry``; only its runners restart."""
+        entries = list(self._entries)
+        entries[index] = entry
+        self._restructure(entries, self._starts, restart_entries={index})
+
+    def remove_entry(self, index: int) -> None:
+        """Remove optimizer ``index`` and its runners."""
+        entries = [e for i, e in enumerate(self._entries) if i != index]
+        keep = [i for i in range(len(self._entries)) if i != index]
+        self._restructure(entries, self._starts, entry_map=keep)
+
+    # ------------------------------------------------------------------ internals
+    def _restructure(
+        self,
+        entries: list[Entry],
+        starts: FloatArray,
+        *,
+        entry_map: list[int] | None = None,
+        start_map: list[int] | None = None,
+        restart_entries: set[int] = frozenset(),  # type: ignore[assignment]
+        restart_starts: set[int] = frozenset(),  # type: ignore[assignment]
+    ) -> None:
+        """Rebuild the arrays for new entries/starts, keeping surviving runners' history.
+
+        ``entry_map[i]``/``start_map[j]`` give the old index of new entry i / start j
+        (identity where omitted and the old index exists); runners whose entry or
+        start is new, or listed in ``restart_*``, start afresh.
+        """
+        old_s = len(self._starts)
+        n_old_entries = len(self._entries)
+        emap = entry_map or [i if i < n_old_entries else -1 for i in range(len(entries))]
+        smap = start_map or [j if j < old_s else -1 for j in range(len(starts))]
+        keep: dict[int, int] = {}
+        for i, oi in enumerate(emap):
+            for j, oj in enumerate(smap):
+                if oi < 0 or oj < 0 or i in restart_entries or j in restart_starts:
+                    continue
+                keep[i * len(starts) + j] = oi * old_s + oj
+        self._entries = list(entries)
+        self._starts = np.asarray(starts, dtype=np.float64).reshape(-1, 2)
+        self._rebuild(keep)
+
+    def _rebuild(self, keep: dict[int, int]) -> None:
+        """Allocate arrays for the current entries × starts.
+
+        ``keep`` maps new runner index -> old runner index for runners whose
+        history and optimizer state carry over; all others start at step 0.
+        """
+        n_e, n_s = len(self._entries), len(self._starts)
+        n = n_e * n_s
+        cap = max(self._traj.shape[0] if keep else 0, 64)
+        traj = np.full((cap, n, 2), np.nan)
+        loss = np.full((cap, n), np.nan)
+        gnorm = np.full((cap, n), np.nan)
+        batch_loss = np.full((cap, n), np.nan)
+        k = np.zeros(n, dtype=np.intp)
+        status = np.full(n, Status.RUNNING, dtype=np.int8)
+        grad = np.zeros((n, 2))
+        new_idx = np.fromiter(keep.keys(), dtype=np.intp, count=len(keep))
+        old_idx = np.fromiter(keep.values(), dtype=np.intp, count=len(keep))
+        if len(keep):
+            traj[:, new_idx] = self._traj[:, old_idx]
+            loss[:, new_idx] = self._loss[:, old_idx]
+            gnorm[:, new_idx] = self._gnorm[:, old_idx]
+            batch_loss[:, new_idx] = self._batch_loss[:, old_idx]
+            k[new_idx] = self._k[old_idx]
+            status[new_idx] = self._status[old_idx]
+            grad[new_idx] = self._grad[old_idx]
+        old_states = self._runner_states(old_idx) if len(keep) else {}
+
+        fresh = np.setdiff1d(np.arange(n), new_idx)
+        traj[0, fresh] = np.tile(self._starts, (n_e, 1))[fresh]
+        self._traj, self._loss, self._gnorm, self._batch_loss = traj, loss, gnorm, batch_loss
+        self._k, self._status, self._grad = k, status, grad
+        self._entry_idx = np.repeat(np.arange(n_e), n_s)
+        self._schedules: list[Schedule] = [
+            make_schedule(e.schedule, float(e.hyperparameters["lr"])) for e in self._entries
+        ]
+        if len(fresh):
+            self._record_start(fresh)
+        self._build_groups({new: old_states[old] for new, old in keep.items()})
+
+    def _runner_states(self, old_idx: npt.NDArray[np.intp]) -> dict[int, tuple]:
+        """Per old runner, its optimizer state rows (as a tuple of 1-row arrays)."""
+        wanted = set(old_idx.tolist())
+        out: dict[int, tuple] = {}
+        for g in self._groups:
+            for pos, r in enumerate(g.rows.tolist()):
+                if r in wanted:
+                    out[r] = tuple(f[pos : pos + 1] for f in g.state)
+        return out
+
+    def _build_groups(self, carried: dict[int, tuple]) -> None:
+        """Group runners by optimizer code path; stack hyperparameters and state.
+
+        ``carried`` maps runner index -> optimizer state rows kept from before a
+        restructure; every other runner gets a freshly initialized state.
+        """
+        n = self.n_runners
+        keys: dict[tuple, list[int]] = {}
+        for i, e in enumerate(self._entries):
+            keys.setdefault((e.name, e.flags), []).append(i)
+        self._groups: list[_Group] = []
+        for (name, _flags), entry_ids in keys.items():
+            rows = np.flatnonzero(np.isin(self._entry_idx, entry_ids))
+            local = {e: i for i, e in enumerate(entry_ids)}
+            entry_of = np.array([local[int(e)] for e in self._entry_idx[rows]], dtype=np.intp)
+            hp = {
+                key: _stack_hp([self._entries[e].hyperparameters[key] for e in entry_ids], entry_of)
+                for key in self._entries[entry_ids[0]].hyperparameters
+            }
+            init = OPTIMIZERS[name].init(self._traj[self._k[rows], rows], hp)
+            fields = [np.array(f, dtype=np.float64, copy=True) for f in init]
+            for pos, r in enumerate(rows.tolist()):
+                for f, saved in zip(fields, carried.get(r, ())):
+                    f[pos : pos + 1] = saved
+            self._groups.append(
+                _Group(name, rows, entry_ids, entry_of, hp, type(init)(*fields), len(rows) == n)
+            )
+
+    def _record_start(self, rows: npt.NDArray[np.intp]) -> None:
+        """Evaluate and record the start points of ``rows``; check stop rules there."""
+        pts = self._traj[0, rows]
+        with np.errstate(all="ignore"):
+            value = self.objective.value(pts)
+            grad = self.objective.grad(pts)
+            gn = np.hypot(grad[:, 0], grad[:, 1])
+        self._loss[0, rows] = value
+        self._gnorm[0, rows] = gn
+        self._grad[rows] = grad
+        bad = ~self._finite_ok(pts, value, gn)
+        self._status[rows[bad]] = Status.DIVERGED
+        self._status[rows[~bad & (gn < self.stop.grad_tol)]] = Status.CONVERGED
+        if self.max_steps <= 0:
+            self._status[rows[self._status[rows] == Status.RUNNING]] = Status.MAX_STEPS
+
+    def _finite_ok(self, pts: FloatArray, value: FloatArray, gn: FloatArray) -> np.ndarray:
+        """Rows whose position, loss and gradient are finite and within ``max_abs``."""
+        lim = self.stop.max_abs
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(pts[:, 0]) <= lim) & (np.abs(pts[:, 1]) <= lim)
+            ok &= np.abs(value) <= lim
+            ok &= np.isfinite(gn)
+            if not np.isfinite(lim):
+                ok &= np.isfinite(pts).all(axis=1) & np.isfinite(value)
+        return ok
+
+    def _ensure_capacity(self, k_needed: int) -> None:
+        cap = self._traj.shape[0]
+        if k_needed < cap:
+            return
+        new_cap = max(2 * cap, k_needed + 1)
+
+        def grow(a: np.ndarray) -> np.ndarray:
+            out = np.full((new_cap, *a.shape[1:]), np.nan)
+            out[:cap] = a
+            return out
+
+        self._traj = grow(self._traj)
+        self._loss = grow(self._loss)
+        self._gnorm = grow(self._gnorm)
+        self._batch_loss = grow(self._batch_loss)
+
+    def _advance(self, mask: npt.NDArray[np.bool_]) -> None:
+        """One step for the runners in ``mask``, grouped by their step number."""
+        ks = self._k[mask]
+        k_lo, k_hi = int(ks.min()), int(ks.max())
+        self._ensure_capacity(k_hi + 1)
+        if k_lo == k_hi:
+            self._advance_at(mask, k_lo)
+            return
+        for k in np.unique(ks).tolist():
+            self._advance_at(mask & (self._k == k), int(k))
+
+    def _advance_at(self, mask: npt.NDArray[np.bool_], k: int) -> None:
+        """Step runners ``mask``, all of which have taken exactly ``k`` steps."""
+        every = bool(mask.all())
+        rows = None if every else np.flatnonzero(mask)
+        sl: Any = slice(None) if every else rows
+        obj = self.objective
+        batch = self.batches.batch(k) if self.batches is not None else None
+        pos = self._traj[k, sl]
+        with np.errstate(all="ignore"):
+            if batch is None:
+                grad = self._grad[sl]
+                if self.batches is not None:  # full batch: the batch loss is the full loss
+                    self._batch_loss[k, sl] = self._loss[k, sl]
+            else:
+                grad = obj.grad(pos, batch)
+                self._batch_loss[k, sl] = obj.value(pos, batch)
+            new_pos = np.empty_like(pos)
+            for g in self._groups:
+                self._update_group(g, rows, pos, grad, new_pos, k, batch)
+            value = obj.value(new_pos)
+            new_grad = obj.grad(new_pos)
+            gn = np.hypot(new_grad[:, 0], new_grad[:, 1])
+        ok = self._finite_ok(new_pos, value, gn)
+        idx: Any = sl
+        if not ok.all():
+            stepped = rows if rows is not None else np.arange(len(ok))
+            self._status[stepped[~ok]] = Status.DIVERGED
+            idx = stepped[ok]
+            new_pos, value, gn, new_grad = new_pos[ok], value[ok], gn[ok], new_grad[ok]
+        self._traj[k + 1, idx] = new_pos
+        self._loss[k + 1, idx] = value
+        self._gnorm[k + 1, idx] = gn
+        self._grad[idx] = new_grad
+        self._k[idx] += 1
+        converged = gn < self.stop.grad_tol
+        if converged.any():
+            self._status[np.arange(self.n_runners)[idx][converged]] = Status.CONVERGED
+        if k + 1 >= self.max_steps:
+            recorded = np.arange(self.n_runners)[idx]
+            still = recorded[self._status[recorded] == Status.RUNNING]
+            self._status[still] = Status.MAX_STEPS
+
+    def _update_group(
+        self,
+        g: _Group,
+        rows: npt.NDArray[np.intp] | None,
+        pos: FloatArray,
+        grad: FloatArray,
+        new_pos: FloatArray,
+        k: int,
+        batch: npt.NDArray[np.intp] | None,
+    ) -> None:
+        """Apply group ``g``'s optimizer to its members among the stepped ``rows``.
+
+        ``pos``/``grad``/``new_pos`` are indexed like the stepped runners (all
+        runners when ``rows`` is None).
+        """
+        spec = OPTIMIZERS[g.name]
+        if rows is None and g.covers_all:
+            members, local, where = None, None, slice(None)
+        else:
+            stepped = rows if rows is not None else np.arange(self.n_runners)
+            in_group = np.isin(stepped, g.rows)
+            if not in_group.any():
+                return
+            where = np.flatnonzero(in_group)
+            local = np.searchsorted(g.rows, stepped[where])
+            members = where
+        p, gr = pos[where], grad[where]
+        hp = g.hp if local is None else {key: _take(v, local) for key, v in g.hp.items()}
+        lr = self._group_lr(g, k, local)
+        hess = None
+        if spec.needs_hessian:
+            hess = self.objective.hessian(p, batch)
+        state = g.state if local is None else type(g.state)(*(f[local] for f in g.state))
+        out, new_state = spec.update(p, gr, state, hp, lr, k + 1, hess)
+        if local is None:
+            g.state = new_state
+            new_pos[:] = out
+            return
+        for f, nf in zip(g.state, new_state):
+            f[local] = nf
+        new_pos[members] = out
+
+    def _group_lr(self, g: _Group, k: int, local: npt.NDArray[np.intp] | None) -> Any:
+        """The scheduled learning rate for the group's members at step k."""
+        lrs = [self._schedules[e].lr_at(k) for e in g.entries]
+        if len(lrs) == 1 or all(v == lrs[0] for v in lrs):
+            return lrs[0]
+        per_member = np.asarray(lrs)[g.entry_of][:, None]
+        return per_member if local is None else per_member[local]

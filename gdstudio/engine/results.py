@@ -1,0 +1,93 @@
+"""The headless result format: one record per run, as JSON or CSV.
+
+Runs are ordered optimizer-major (all starts of the first optimizer, then the
+second, ...), which is the race's runner order. Numbers are float64 written with
+``repr`` precision, so they round-trip exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from gdstudio.engine.race import Race, Status
+from gdstudio.engine.scenario import Scenario
+
+CSV_COLUMNS = (
+    "run", "optimizer", "label", "start_x", "start_y", "status",
+    "step", "x", "y", "loss", "grad_norm", "batch_loss",
+)  # fmt: skip
+
+
+def _jsonable(value: Any) -> Any:
+    """Hyperparameter values as JSON writes them (tuples become lists)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _floats(values: np.ndarray) -> list[float | None]:
+    """A float64 array as a list, non-finite values (never recorded normally) as None."""
+    return [v if math.isfinite(v) else None for v in values.tolist()]
+
+
+def _batch_rows(race: Race, k: int) -> list[int]:
+    """Row indices used by step k (every row in full-batch mode)."""
+    rows = race.batches.batch(k)
+    return list(range(race.objective.n_samples or 0)) if rows is None else rows.tolist()
+
+
+def run_records(scenario: Scenario, race: Race) -> list[dict[str, Any]]:
+    """One record per runner, in the contract's result format."""
+    records = []
+    counts = race.counts
+    status = race.status
+    batch_mode = race.batches is not None
+    for r in range(race.n_runners):
+        e, s = race.runner_entry(r), race.runner_start(r)
+        config, entry = scenario.optimizers[e], race.entries[e]
+        n = int(counts[r])
+        record: dict[str, Any] = {
+            "optimizer": entry.name,
+            "label": config.display_label(),
+            "hyperparameters": {k: _jsonable(v) for k, v in entry.hyperparameters.items()},
+            "start": race.starts[s].tolist(),
+            "status": Status(int(status[r])).label,
+            "steps": n - 1,
+            "trajectory": race.trajectory[:n, r].tolist(),
+            "loss": _floats(race.loss[:n, r]),
+            "grad_norm": _floats(race.grad_norm[:n, r]),
+        }
+        if entry.schedule is not None:
+            record["schedule"] = dict(entry.schedule)
+        if batch_mode:
+            record["batches"] = [_batch_rows(race, k) for k in range(n - 1)]
+            record["batch_loss"] = _floats(race.batch_loss[: n - 1, r])
+        records.append(record)
+    return records
+
+
+def to_json(records: list[dict[str, Any]]) -> str:
+    """The ``--format json`` output."""
+    return json.dumps({"runs": records}, allow_nan=False) + "\n"
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    """The ``--format csv`` output: one row per run per recorded point."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for i, rec in enumerate(records):
+        batch_loss = rec.get("batch_loss", [])
+        for step, ((x, y), loss, gn) in enumerate(
+            zip(rec["trajectory"], rec["loss"], rec["grad_norm"])
+        ):
+            bl = batch_loss[step] if step < len(batch_loss) else ""
+            writer.writerow(
+                [i, rec["optimizer"], rec["label"], *map(repr, rec["start"]), rec["status"],
+                 step, repr(x), repr(y), repr(loss), repr(gn), "" if bl == "" else repr(bl)]
+            )  # fmt: skip
+    return buf.getvalue()

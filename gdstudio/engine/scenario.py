@@ -1,0 +1,392 @@
+"""Scenario files: load, validate, save, and turn into a :class:`~gdstudio.engine.race.Race`.
+
+The format is fixed by the project's scenario contract (version 1, documented in
+``docs/scenario.md``). Validation is strict: an unknown key or name is a
+:class:`ScenarioError` naming the field and listing the valid choices. A scenario
+keeps the hyperparameters the user gave (defaults are filled in when the race is
+built), so ``from_dict(s.to_dict()) == s`` holds exactly.
+
+Extensions beyond the contract: top-level ``title`` and ``caption`` (what a
+preset teaches), and an optional ``domain`` for built-in functions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gdstudio.engine.errors import GdstudioError, ScenarioError
+from gdstudio.engine.objective import Domain, Objective
+from gdstudio.engine.race import Entry, Race, StopRule
+
+VERSION = 1
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_TOP_KEYS = ("version", "title", "caption", "surface", "optimizers", "starts", "steps", "seed", "stop")
+_OPTIMIZER_META = ("name", "label", "color", "schedule")
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """One optimizer of a scenario: its name, the hyperparameters given, and display data."""
+
+    name: str
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    label: str | None = None
+    color: str | None = None
+    schedule: Mapping[str, Any] | None = None
+
+    def entry(self) -> Entry:
+        """The validated race entry, torch defaults filled in."""
+        return Entry.create(self.name, self.hyperparameters, self.schedule)
+
+    def display_label(self) -> str:
+        """The label, or the optimizer's title when none was given."""
+        if self.label:
+            return self.label
+        from gdstudio.engine.optimizers import OPTIMIZERS
+
+        spec = OPTIMIZERS.get(self.name)
+        return spec.title if spec else self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario-file form: name, hyperparameters flat, then label/color/schedule."""
+        out: dict[str, Any] = {"name": self.name}
+        for key, value in self.hyperparameters.items():
+            out[key] = list(value) if isinstance(value, tuple) else value
+        if self.label is not None:
+            out["label"] = self.label
+        if self.color is not None:
+            out["color"] = self.color
+        if self.schedule is not None:
+            out["schedule"] = dict(self.schedule)
+        return out
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything needed to reproduce a race."""
+
+    surface: Mapping[str, Any]
+    optimizers: tuple[OptimizerConfig, ...]
+    starts: tuple[tuple[float, float], ...] = ()
+    steps: int = 500
+    seed: int = 0
+    stop: StopRule = field(default_factory=StopRule)
+    title: str | None = None
+    caption: str | None = None
+
+    # -------------------------------------------------------------- conversion
+    @classmethod
+    def from_dict(cls, data: Any) -> Scenario:
+        """Validate a parsed scenario; raises ScenarioError naming the bad field."""
+        if not isinstance(data, Mapping):
+            raise ScenarioError("", "a scenario must be a JSON object")
+        _check_keys(data, "", _TOP_KEYS, required=("surface", "optimizers"))
+        version = data.get("version", VERSION)
+        if version != VERSION:
+            raise ScenarioError("version", f"unsupported version {version!r}; this reads {VERSION}")
+        surface = _validate_surface(data["surface"])
+        optimizers = data["optimizers"]
+        if not isinstance(optimizers, list):
+            raise ScenarioError("optimizers", "must be a list of optimizer objects")
+        configs = tuple(_validate_optimizer(o, f"optimizers[{i}]") for i, o in enumerate(optimizers))
+        starts = _validate_starts(data.get("starts", []))
+        steps = _integer(data.get("steps", 500), "steps", low=0, high=1_000_000)
+        seed = _integer(data.get("seed", 0), "seed", low=0, high=2**63 - 1)
+        stop = _validate_stop(data.get("stop", {}))
+        title = _optional_text(data.get("title"), "title")
+        caption = _optional_text(data.get("caption"), "caption")
+        return cls(surface, configs, starts, steps, seed, stop, title, caption)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario-file form (JSON-ready)."""
+        out: dict[str, Any] = {"version": VERSION}
+        if self.title is not None:
+            out["title"] = self.title
+        if self.caption is not None:
+            out["caption"] = self.caption
+        out["surface"] = json.loads(json.dumps(self.surface))
+        out["optimizers"] = [o.to_dict() for o in self.optimizers]
+        out["starts"] = [list(p) for p in self.starts]
+        out["steps"] = self.steps
+        out["seed"] = self.seed
+        out["stop"] = {"grad_tol": self.stop.grad_tol, "max_abs": self.stop.max_abs}
+        return out
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A copy with some fields replaced (scenarios are immutable)."""
+        return replace(self, **changes)
+
+    # -------------------------------------------------------------- building
+    def objective(self) -> Objective:
+        """The loss this scenario races on."""
+        return build_objective(self.surface)
+
+    def race(self, objective: Objective | None = None) -> Race:
+        """A fresh race for this scenario (reuse ``objective`` if already built)."""
+        entries = []
+        for i, config in enumerate(self.optimizers):
+            try:
+                entries.append(config.entry())
+            except ScenarioError:
+                raise
+            except GdstudioError as exc:
+                raise ScenarioError(f"optimizers[{i}]", str(exc)) from None
+        obj = objective if objective is not None else self.objective()
+        return Race(obj, entries, self.starts, self.steps, self.stop, self.batch_schedule(obj))
+
+    def batch_schedule(self, objective: Objective):  # noqa: ANN201 - BatchSchedule | None
+        """The shared batch sequence in batch mode, else None."""
+        if "dataset" not in self.surface:
+            return None
+        from gdstudio.engine.datasets import BatchSchedule
+
+        n = objective.n_samples or 0
+        return BatchSchedule(n, self.surface.get("batch_size"), self.seed)
+
+
+# ---------------------------------------------------------------- file I/O
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario file; errors name the file and the field."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("", "no such file", source=str(p)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError("", f"cannot read: {exc}", source=str(p)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", str(p)
+        ) from None
+    try:
+        scenario = Scenario.from_dict(data)
+        scenario.race()  # validates hyperparameters, schedules and the surface
+    except ScenarioError as exc:
+        raise ScenarioError(exc.field, exc.message, source=str(p)) from None
+    return scenario
+
+
+def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
+    """Write a scenario atomically (temporary file in the same folder, then rename)."""
+    atomic_write_text(Path(path), json.dumps(scenario.to_dict(), indent=2) + "\n")
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a failure never leaves a partial file."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary sibling and ``os.replace``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- surfaces
+def build_objective(surface: Mapping[str, Any]) -> Objective:
+    """The objective a validated ``surface`` mapping describes."""
+    if "function" in surface:
+        from gdstudio.engine.functions import make_function
+
+        obj = make_function(surface["function"], surface.get("params"))
+        if "domain" in surface:
+            obj.domain = _as_domain(surface["domain"])
+        return obj
+    if "expression" in surface:
+        from gdstudio.engine.formula import parse_formula
+
+        try:
+            return parse_formula(surface["expression"], _as_domain(surface.get("domain")))
+        except GdstudioError as exc:
+            raise ScenarioError("surface.expression", str(exc)) from None
+    from gdstudio.engine.datasets import make_dataset
+    from gdstudio.engine.models import make_model_objective
+
+    return make_model_objective(surface["model"], make_dataset(surface["dataset"]))
+
+
+def _validate_surface(surface: Any) -> dict[str, Any]:
+    if not isinstance(surface, Mapping):
+        raise ScenarioError("surface", "must be an object with 'function', 'expression' or 'dataset'")
+    if "function" in surface:
+        _check_keys(surface, "surface", ("function", "params", "domain"), ("function",))
+        from gdstudio.engine.functions import FUNCTIONS
+
+        name = surface["function"]
+        if name not in FUNCTIONS:
+            raise ScenarioError(
+                "surface.function", f"unknown function {name!r}; valid: {', '.join(FUNCTIONS)}"
+            )
+        out: dict[str, Any] = {"function": name}
+        if "params" in surface:
+            params = surface["params"]
+            if not isinstance(params, Mapping):
+                raise ScenarioError("surface.params", "must be an object of numbers")
+            out["params"] = {
+                k: _number(v, f"surface.params.{k}") for k, v in params.items()
+            }
+        if "domain" in surface:
+            out["domain"] = _domain_list(surface["domain"], "surface.domain")
+        build_objective(out)  # unknown params and bad values are reported here
+        return out
+    if "expression" in surface:
+        _check_keys(surface, "surface", ("expression", "domain"), ("expression",))
+        text = surface["expression"]
+        if not isinstance(text, str):
+            raise ScenarioError("surface.expression", "must be a string such as 'x**2 + y**2'")
+        out = {"expression": text}
+        if "domain" in surface:
+            out["domain"] = _domain_list(surface["domain"], "surface.domain")
+        return out
+    if "dataset" in surface or "model" in surface:
+        _check_keys(surface, "surface", ("dataset", "model", "batch_size"), ("dataset", "model"))
+        out = {"dataset": surface["dataset"], "model": surface["model"]}
+        if surface.get("batch_size") is not None:
+            out["batch_size"] = _integer(surface["batch_size"], "surface.batch_size", low=1)
+        return out
+    raise ScenarioError(
+        "surface", "needs one of 'function', 'expression' or 'dataset' (with 'model')"
+    )
+
+
+def _domain_list(value: Any, where: str) -> list[list[float]]:
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(r, list) and len(r) == 2 for r in value)
+    ):
+        raise ScenarioError(where, "must be [[xmin, xmax], [ymin, ymax]]")
+    out = [[_number(v, f"{where}[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(value)]
+    for i, (lo, hi) in enumerate(out):
+        if not lo < hi:
+            raise ScenarioError(f"{where}[{i}]", f"min {lo} must be less than max {hi}")
+    return out
+
+
+def _as_domain(value: Any) -> Domain | None:
+    if value is None:
+        return None
+    (x0, x1), (y0, y1) = value
+    return ((float(x0), float(x1)), (float(y0), float(y1)))
+
+
+# ---------------------------------------------------------------- optimizers
+def _validate_optimizer(value: Any, where: str) -> OptimizerConfig:
+    if not isinstance(value, Mapping):
+        raise ScenarioError(where, "must be an object with a 'name'")
+    if "name" not in value:
+        raise ScenarioError(where, "missing 'name'")
+    from gdstudio.engine.optimizers import OPTIMIZERS, resolve_hyperparams
+
+    name = value["name"]
+    if name not in OPTIMIZERS:
+        raise ScenarioError(
+            f"{where}.name", f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}"
+        )
+    hyper = {
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in value.items()
+        if k not in _OPTIMIZER_META
+    }
+    try:
+        resolve_hyperparams(name, hyper)
+    except GdstudioError as exc:
+        raise ScenarioError(where, str(exc)) from None
+    color = value.get("color")
+    if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
+        raise ScenarioError(f"{where}.color", f"must be '#rrggbb', got {color!r}")
+    schedule = value.get("schedule")
+    if schedule is not None:
+        from gdstudio.engine.schedules import resolve_schedule
+
+        if not isinstance(schedule, Mapping):
+            raise ScenarioError(f"{where}.schedule", "must be an object with a 'name'")
+        try:
+            resolve_schedule(schedule)
+        except GdstudioError as exc:
+            raise ScenarioError(f"{where}.schedule", str(exc)) from None
+        schedule = dict(schedule)
+    label = _optional_text(value.get("label"), f"{where}.label")
+    return OptimizerConfig(name, hyper, label, color, schedule)
+
+
+# ---------------------------------------------------------------- small validators
+def _check_keys(
+    data: Mapping[str, Any], where: str, allowed: Sequence[str], required: Sequence[str] = ()
+) -> None:
+    for key in data:
+        if key not in allowed:
+            path = f"{where}.{key}" if where else str(key)
+            raise ScenarioError(path, f"unknown key; valid keys: {', '.join(allowed)}")
+    for key in required:
+        if key not in data:
+            raise ScenarioError(f"{where}.{key}" if where else key, "is required")
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(where, f"must be a number, got {json.dumps(value)}")
+    if not math.isfinite(value):
+        raise ScenarioError(where, "must be finite")
+    return float(value)
+
+
+def _integer(value: Any, where: str, low: int | None = None, high: int | None = None) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(where, f"must be a whole number, got {json.dumps(value)}")
+    if low is not None and value < low:
+        raise ScenarioError(where, f"must be at least {low}, got {value}")
+    if high is not None and value > high:
+        raise ScenarioError(where, f"must be at most {high}, got {value}")
+    return value
+
+
+def _optional_text(value: Any, where: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ScenarioError(where, "must be a string")
+    return value
+
+
+def _validate_starts(value: Any) -> tuple[tuple[float, float], ...]:
+    if not isinstance(value, list):
+        raise ScenarioError("starts", "must be a list of [x, y] points")
+    out = []
+    for i, p in enumerate(value):
+        if not isinstance(p, list) or len(p) != 2:
+            raise ScenarioError(f"starts[{i}]", f"must be [x, y], got {json.dumps(p)}")
+        out.append((_number(p[0], f"starts[{i}][0]"), _number(p[1], f"starts[{i}][1]")))
+    return tuple(out)
+
+
+def _validate_stop(value: Any) -> StopRule:
+    if not isinstance(value, Mapping):
+        raise ScenarioError("stop", "must be an object with grad_tol and max_abs")
+    _check_keys(value, "stop", ("grad_tol", "max_abs"))
+    defaults = StopRule()
+    grad_tol = _number(value.get("grad_tol", defaults.grad_tol), "stop.grad_tol")
+    max_abs = _number(value.get("max_abs", defaults.max_abs), "stop.max_abs")
+    if grad_tol < 0:
+        raise ScenarioError("stop.grad_tol", f"must be >= 0, got {grad_tol}")
+    if max_abs <= 0:
+        raise ScenarioError("stop.max_abs", f"must be > 0, got {max_abs}")
+    return StopRule(grad_tol, max_abs)
