@@ -63,16 +63,23 @@ class Entry:
     name: str
     hyperparameters: Mapping[str, Any]
     schedule: Mapping[str, Any] | None = None
+    batch_size: int | None = None
+    """In batch mode, this entry's own batch size (None: the race's)."""
 
     @classmethod
     def create(
-        cls, name: str, hyperparameters: Mapping[str, Any], schedule: Mapping | None = None
+        cls,
+        name: str,
+        hyperparameters: Mapping[str, Any],
+        schedule: Mapping | None = None,
+        batch_size: int | None = None,
     ) -> Entry:
         """Validate and fill torch's defaults; raises HyperparameterError on bad input."""
         return cls(
             name,
             resolve_hyperparams(name, hyperparameters),
             resolve_schedule(schedule) if schedule else None,
+            batch_size,
         )
 
     @property
@@ -136,7 +143,9 @@ class Race:
     stop
         Convergence and divergence thresholds.
     batches
-        The batch sequence in batch mode (shared by every runner), else None.
+        The batch sequence in batch mode, else None. Every runner sees it, except
+        those of entries with their own ``batch_size``, which share a sequence cut
+        from the same seeded permutations.
     """
 
     def __init__(
@@ -284,9 +293,14 @@ class Race:
         keep = [i for i in range(len(self._starts)) if i != index]
         self._restructure(self._entries, self._starts[keep], start_map=keep)
 
-    def add_entry(self, entry: Entry) -> None:
-        """Add an optimizer; it gets a runner at every start, at step 0."""
-        self._restructure([*self._entries, entry], self._starts)
+    def add_entry(self, entry: Entry, index: int | None = None) -> None:
+        """Insert an optimizer (at the end by default); it gets a runner at every start."""
+        index = len(self._entries) if index is None else index
+        entries = list(self._entries)
+        entries.insert(index, entry)
+        entry_map = list(range(len(self._entries)))
+        entry_map.insert(index, -1)
+        self._restructure(entries, self._starts, entry_map=entry_map)
 
     def replace_entry(self, index: int, entry: Entry) -> None:
         """Swap optimizer ``index`` for ``entry``; only its runners restart."""
@@ -367,9 +381,29 @@ class Race:
         self._schedules: list[Schedule] = [
             make_schedule(e.schedule, float(e.hyperparameters["lr"])) for e in self._entries
         ]
+        self._batch_sets: list[BatchSchedule] = []
+        self._runner_batches = np.zeros(n, dtype=np.intp)
+        if self.batches is not None:
+            sizes: dict[int | None, int] = {}
+            for i, e in enumerate(self._entries):
+                b = sizes.setdefault(e.batch_size, len(sizes))
+                self._runner_batches[i * n_s : (i + 1) * n_s] = b
+            self._batch_sets = [self._batches_for(size) for size in sizes]
         if len(fresh):
             self._record_start(fresh)
         self._build_groups({new: old_states[old] for new, old in keep.items()})
+
+    def _batches_for(self, batch_size: int | None) -> BatchSchedule:
+        """The race's batch sequence, or one with another batch size and the same seed."""
+        base = self.batches
+        assert base is not None
+        if batch_size is None:
+            return base
+        return BatchSchedule(base.n_samples, batch_size, base.seed)
+
+    def runner_batches(self, r: int) -> BatchSchedule | None:
+        """The batch sequence runner ``r`` uses, or None outside batch mode."""
+        return self._batch_sets[self._runner_batches[r]] if self._batch_sets else None
 
     def _runner_states(self, old_idx: npt.NDArray[np.intp]) -> dict[int, tuple]:
         """Per old runner, its optimizer state rows (as a tuple of 1-row arrays)."""
@@ -403,8 +437,9 @@ class Race:
             init = OPTIMIZERS[name].init(self._traj[self._k[rows], rows], hp)
             fields = [np.array(f, dtype=np.float64, copy=True) for f in init]
             for pos, r in enumerate(rows.tolist()):
-                for f, saved in zip(fields, carried.get(r, ())):
-                    f[pos : pos + 1] = saved
+                if r in carried:
+                    for f, saved in zip(fields, carried[r], strict=True):
+                        f[pos : pos + 1] = saved
             self._groups.append(
                 _Group(name, rows, entry_ids, entry_of, hp, type(init)(*fields), len(rows) == n)
             )
@@ -469,19 +504,12 @@ class Race:
         rows = None if every else np.flatnonzero(mask)
         sl: Any = slice(None) if every else rows
         obj = self.objective
-        batch = self.batches.batch(k) if self.batches is not None else None
         pos = self._traj[k, sl]
         with np.errstate(all="ignore"):
-            if batch is None:
-                grad = self._grad[sl]
-                if self.batches is not None:  # full batch: the batch loss is the full loss
-                    self._batch_loss[k, sl] = self._loss[k, sl]
-            else:
-                grad = obj.grad(pos, batch)
-                self._batch_loss[k, sl] = obj.value(pos, batch)
+            grad, hess = self._step_derivatives(rows, sl, pos, k)
             new_pos = np.empty_like(pos)
             for g in self._groups:
-                self._update_group(g, rows, pos, grad, new_pos, k, batch)
+                self._update_group(g, rows, pos, grad, hess, new_pos, k)
             value = obj.value(new_pos)
             new_grad = obj.grad(new_pos)
             gn = np.hypot(new_grad[:, 0], new_grad[:, 1])
@@ -505,15 +533,47 @@ class Race:
             still = recorded[self._status[recorded] == Status.RUNNING]
             self._status[still] = Status.MAX_STEPS
 
+    def _step_derivatives(
+        self, rows: npt.NDArray[np.intp] | None, sl: Any, pos: FloatArray, k: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """Gradient (and Hessian, if an optimizer needs it) that step k uses.
+
+        Outside batch mode this is the full gradient cached at the current point;
+        in batch mode it is taken on each runner's batch k, whose loss is recorded.
+        """
+        obj = self.objective
+        need_hess = any(OPTIMIZERS[g.name].needs_hessian for g in self._groups)
+        if not self._batch_sets:
+            return self._grad[sl], obj.hessian(pos) if need_hess else None
+        stepped = rows if rows is not None else np.arange(self.n_runners)
+        which = self._runner_batches[stepped]
+        grad = np.empty_like(pos)
+        hess = np.empty((len(pos), 2, 2)) if need_hess else None
+        for b, schedule in enumerate(self._batch_sets):
+            part = np.flatnonzero(which == b)
+            if not len(part):
+                continue
+            batch = schedule.batch(k)
+            p = pos[part]
+            if batch is None:  # full batch: the batch loss is the full loss
+                grad[part] = self._grad[stepped[part]]
+                self._batch_loss[k, stepped[part]] = self._loss[k, stepped[part]]
+            else:
+                grad[part] = obj.grad(p, batch)
+                self._batch_loss[k, stepped[part]] = obj.value(p, batch)
+            if hess is not None:
+                hess[part] = obj.hessian(p, batch)
+        return grad, hess
+
     def _update_group(
         self,
         g: _Group,
         rows: npt.NDArray[np.intp] | None,
         pos: FloatArray,
         grad: FloatArray,
+        hess: FloatArray | None,
         new_pos: FloatArray,
         k: int,
-        batch: npt.NDArray[np.intp] | None,
     ) -> None:
         """Apply group ``g``'s optimizer to its members among the stepped ``rows``.
 
@@ -534,16 +594,14 @@ class Race:
         p, gr = pos[where], grad[where]
         hp = g.hp if local is None else {key: _take(v, local) for key, v in g.hp.items()}
         lr = self._group_lr(g, k, local)
-        hess = None
-        if spec.needs_hessian:
-            hess = self.objective.hessian(p, batch)
+        h = hess[where] if spec.needs_hessian and hess is not None else None
         state = g.state if local is None else type(g.state)(*(f[local] for f in g.state))
-        out, new_state = spec.update(p, gr, state, hp, lr, k + 1, hess)
+        out, new_state = spec.update(p, gr, state, hp, lr, k + 1, h)
         if local is None:
             g.state = new_state
             new_pos[:] = out
             return
-        for f, nf in zip(g.state, new_state):
+        for f, nf in zip(g.state, new_state, strict=True):
             f[local] = nf
         new_pos[members] = out
 

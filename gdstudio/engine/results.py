@@ -34,9 +34,9 @@ def _floats(values: np.ndarray) -> list[float | None]:
     return [v if math.isfinite(v) else None for v in values.tolist()]
 
 
-def _batch_rows(race: Race, k: int) -> list[int]:
-    """Row indices used by step k (every row in full-batch mode)."""
-    rows = race.batches.batch(k)
+def _batch_rows(race: Race, r: int, k: int) -> list[int]:
+    """Row indices runner r used at step k (every row in full-batch mode)."""
+    rows = race.runner_batches(r).batch(k)
     return list(range(race.objective.n_samples or 0)) if rows is None else rows.tolist()
 
 
@@ -64,7 +64,7 @@ def run_records(scenario: Scenario, race: Race) -> list[dict[str, Any]]:
         if entry.schedule is not None:
             record["schedule"] = dict(entry.schedule)
         if batch_mode:
-            record["batches"] = [_batch_rows(race, k) for k in range(n - 1)]
+            record["batches"] = [_batch_rows(race, r, k) for k in range(n - 1)]
             record["batch_loss"] = _floats(race.batch_loss[: n - 1, r])
         records.append(record)
     return records
@@ -83,7 +83,7 @@ def to_csv(records: list[dict[str, Any]]) -> str:
     for i, rec in enumerate(records):
         batch_loss = rec.get("batch_loss", [])
         for step, ((x, y), loss, gn) in enumerate(
-            zip(rec["trajectory"], rec["loss"], rec["grad_norm"])
+            zip(rec["trajectory"], rec["loss"], rec["grad_norm"], strict=True)
         ):
             bl = batch_loss[step] if step < len(batch_loss) else ""
             writer.writerow(

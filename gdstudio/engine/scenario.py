@@ -28,8 +28,18 @@ from gdstudio.engine.race import Entry, Race, StopRule
 
 VERSION = 1
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_TOP_KEYS = ("version", "title", "caption", "surface", "optimizers", "starts", "steps", "seed", "stop")
-_OPTIMIZER_META = ("name", "label", "color", "schedule")
+_TOP_KEYS = (
+    "version",
+    "title",
+    "caption",
+    "surface",
+    "optimizers",
+    "starts",
+    "steps",
+    "seed",
+    "stop",
+)
+_OPTIMIZER_META = ("name", "label", "color", "schedule", "batch_size")
 
 
 @dataclass(frozen=True)
@@ -41,10 +51,12 @@ class OptimizerConfig:
     label: str | None = None
     color: str | None = None
     schedule: Mapping[str, Any] | None = None
+    batch_size: int | None = None
+    """Batch mode only: this optimizer's own batch size (an extension of the format)."""
 
     def entry(self) -> Entry:
         """The validated race entry, torch defaults filled in."""
-        return Entry.create(self.name, self.hyperparameters, self.schedule)
+        return Entry.create(self.name, self.hyperparameters, self.schedule, self.batch_size)
 
     def display_label(self) -> str:
         """The label, or the optimizer's title when none was given."""
@@ -66,6 +78,8 @@ class OptimizerConfig:
             out["color"] = self.color
         if self.schedule is not None:
             out["schedule"] = dict(self.schedule)
+        if self.batch_size is not None:
+            out["batch_size"] = self.batch_size
         return out
 
 
@@ -96,7 +110,14 @@ class Scenario:
         optimizers = data["optimizers"]
         if not isinstance(optimizers, list):
             raise ScenarioError("optimizers", "must be a list of optimizer objects")
-        configs = tuple(_validate_optimizer(o, f"optimizers[{i}]") for i, o in enumerate(optimizers))
+        configs = tuple(
+            _validate_optimizer(o, f"optimizers[{i}]") for i, o in enumerate(optimizers)
+        )
+        for i, config in enumerate(configs):
+            if config.batch_size is not None and "dataset" not in surface:
+                raise ScenarioError(
+                    f"optimizers[{i}].batch_size", "only applies to a dataset surface (batch mode)"
+                )
         starts = _validate_starts(data.get("starts", []))
         steps = _integer(data.get("steps", 500), "steps", low=0, high=1_000_000)
         seed = _integer(data.get("seed", 0), "seed", low=0, high=2**63 - 1)
@@ -142,7 +163,7 @@ class Scenario:
         obj = objective if objective is not None else self.objective()
         return Race(obj, entries, self.starts, self.steps, self.stop, self.batch_schedule(obj))
 
-    def batch_schedule(self, objective: Objective):  # noqa: ANN201 - BatchSchedule | None
+    def batch_schedule(self, objective: Objective):
         """The shared batch sequence in batch mode, else None."""
         if "dataset" not in self.surface:
             return None
@@ -225,7 +246,9 @@ def build_objective(surface: Mapping[str, Any]) -> Objective:
 
 def _validate_surface(surface: Any) -> dict[str, Any]:
     if not isinstance(surface, Mapping):
-        raise ScenarioError("surface", "must be an object with 'function', 'expression' or 'dataset'")
+        raise ScenarioError(
+            "surface", "must be an object with 'function', 'expression' or 'dataset'"
+        )
     if "function" in surface:
         _check_keys(surface, "surface", ("function", "params", "domain"), ("function",))
         from gdstudio.engine.functions import FUNCTIONS
@@ -240,9 +263,7 @@ def _validate_surface(surface: Any) -> dict[str, Any]:
             params = surface["params"]
             if not isinstance(params, Mapping):
                 raise ScenarioError("surface.params", "must be an object of numbers")
-            out["params"] = {
-                k: _number(v, f"surface.params.{k}") for k, v in params.items()
-            }
+            out["params"] = {k: _number(v, f"surface.params.{k}") for k, v in params.items()}
         if "domain" in surface:
             out["domain"] = _domain_list(surface["domain"], "surface.domain")
         build_objective(out)  # unknown params and bad values are reported here
@@ -325,7 +346,10 @@ def _validate_optimizer(value: Any, where: str) -> OptimizerConfig:
             raise ScenarioError(f"{where}.schedule", str(exc)) from None
         schedule = dict(schedule)
     label = _optional_text(value.get("label"), f"{where}.label")
-    return OptimizerConfig(name, hyper, label, color, schedule)
+    batch_size = value.get("batch_size")
+    if batch_size is not None:
+        batch_size = _integer(batch_size, f"{where}.batch_size", low=1)
+    return OptimizerConfig(name, hyper, label, color, schedule, batch_size)
 
 
 # ---------------------------------------------------------------- small validators

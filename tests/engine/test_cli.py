@@ -62,7 +62,7 @@ def test_run_batch_mode_records_batches(tmp_path, capsys):
     assert main(["run", str(path)]) == 0
     run = json.loads(capsys.readouterr().out)["runs"][0]
     assert [len(b) for b in run["batches"]] == [4, 4, 2, 4, 4]
-    assert sorted(sum(run["batches"][:3], [])) == list(range(10))
+    assert sorted(i for batch in run["batches"][:3] for i in batch) == list(range(10))
     assert len(run["batch_loss"]) == 5
 
 

@@ -29,8 +29,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from gdstudio.engine.errors import HyperparameterError
-
 Array = npt.NDArray[np.float64]
 Scalar = float | Array
 """A hyperparameter value: one float for the group, or an (n, 1) array."""

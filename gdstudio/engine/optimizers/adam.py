@@ -1,0 +1,266 @@
+"""The Adam family: Adam, AdamW, NAdam, RAdam, Adamax (torch.optim), and Lion.
+
+All share the moment updates of :func:`moments`::
+
+    m ← lerp(m, g, 1 − β₁)            (torch's exp_avg)
+    v ← β₂·v + (1 − β₂)·g²            (torch's exp_avg_sq)
+
+Adam then steps ``θ ← θ − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + eps)`` (AMSGrad uses
+the running maximum of v); AdamW is Adam with decoupled weight decay; NAdam adds
+Nesterov momentum with torch's μ-schedule; RAdam rectifies the variance while
+ρₜ ≤ 5; Adamax replaces √v by an exponentially weighted infinity norm.
+Lion (Chen et al., 2023) steps by the sign of an interpolated momentum.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from gdstudio.engine.optimizers.base import Array, HyperParam, OptimizerSpec
+from gdstudio.engine.optimizers.transforms import (
+    MAXIMIZE,
+    betas_param,
+    decay_params,
+    ema_sq,
+    eps_param,
+    lerp,
+    lr_param,
+    per_runner,
+    prepare_grad,
+    weight_decay_param,
+    zeros_like_rows,
+)
+
+
+class AdamState(NamedTuple):
+    """State shared by Adam, AdamW, RAdam and Adamax (unused fields stay zero)."""
+
+    exp_avg: Array  # (n, 2) first moment
+    exp_avg_sq: Array  # (n, 2) second moment (Adamax: the infinity norm)
+    max_exp_avg_sq: Array  # (n, 2) AMSGrad's running maximum of exp_avg_sq
+
+
+class NAdamState(NamedTuple):
+    """State of NAdam."""
+
+    exp_avg: Array  # (n, 2)
+    exp_avg_sq: Array  # (n, 2)
+    mu_product: Array  # (n, 1) product of the momentum schedule so far
+
+
+class LionState(NamedTuple):
+    """State of Lion."""
+
+    exp_avg: Array  # (n, 2) momentum
+
+
+def adam_init(params: Array, hp: dict[str, Any]) -> AdamState:
+    """Zero moments."""
+    return AdamState(*(zeros_like_rows(params) for _ in range(3)))
+
+
+def moments(exp_avg: Array, exp_avg_sq: Array, g: Array, betas: tuple) -> tuple[Array, Array]:
+    """The first and second moment updates every Adam variant shares."""
+    beta1, beta2 = betas
+    return lerp(exp_avg, g, 1 - beta1), ema_sq(exp_avg_sq, g, beta2)
+
+
+def _decoupled_start(params: Array, grad: Array, lr: Any, hp: dict[str, Any], decoupled: bool):
+    """Gradient after maximize/L2 decay, and params after decoupled decay."""
+    g = prepare_grad(grad, params, hp, decoupled=decoupled)
+    return g, decay_params(params, lr, hp) if decoupled else params
+
+
+def _adam_step(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+    decoupled: bool,
+) -> tuple[Array, AdamState]:  # fmt: skip
+    g, params = _decoupled_start(params, grad, lr, hp, decoupled)
+    beta1, beta2 = hp["betas"]
+    exp_avg, exp_avg_sq = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
+    step_size = lr / per_runner(lambda b1: 1 - b1**step, beta1)
+    bias_correction2_sqrt = per_runner(lambda b2: (1 - b2**step) ** 0.5, beta2)
+    max_sq = state.max_exp_avg_sq
+    if hp["amsgrad"]:
+        max_sq = np.maximum(max_sq, exp_avg_sq)
+        denom = np.sqrt(max_sq) / bias_correction2_sqrt + hp["eps"]
+    else:
+        denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
+    return params + (-step_size) * (exp_avg / denom), AdamState(exp_avg, exp_avg_sq, max_sq)
+
+
+def adam_update(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, AdamState]:  # fmt: skip
+    """One torch.optim.Adam step."""
+    return _adam_step(params, grad, state, hp, lr, step, hp["decoupled_weight_decay"])
+
+
+def adamw_update(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, AdamState]:  # fmt: skip
+    """One torch.optim.AdamW step: Adam with decoupled weight decay."""
+    return _adam_step(params, grad, state, hp, lr, step, True)
+
+
+def nadam_init(params: Array, hp: dict[str, Any]) -> NAdamState:
+    """Zero moments; the μ product starts at 1."""
+    return NAdamState(zeros_like_rows(params), zeros_like_rows(params), np.ones((len(params), 1)))
+
+
+def nadam_update(
+    params: Array, grad: Array, state: NAdamState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, NAdamState]:  # fmt: skip
+    """One torch.optim.NAdam step."""
+    g, params = _decoupled_start(params, grad, lr, hp, hp["decoupled_weight_decay"])
+    beta1, beta2 = hp["betas"]
+    decay = hp["momentum_decay"]
+    bias_correction2 = per_runner(lambda b2: 1 - b2**step, beta2)
+    mu = per_runner(lambda b1, d: b1 * (1.0 - 0.5 * (0.96 ** (step * d))), beta1, decay)
+    mu_next = per_runner(lambda b1, d: b1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * d))), beta1, decay)
+    mu_product = state.mu_product * mu
+    exp_avg, exp_avg_sq = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
+    denom = np.sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
+    mu_product_next = mu_product * mu_next
+    params = params + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+    params = params + ((-lr * mu_next) / (1.0 - mu_product_next)) * (exp_avg / denom)
+    return params, NAdamState(exp_avg, exp_avg_sq, mu_product)
+
+
+def _rho(beta2: float, step: int) -> tuple[float, float]:
+    """RAdam's ρ∞ and ρₜ, the length of the approximated simple moving average."""
+    rho_inf = 2 / (1 - beta2) - 1
+    return rho_inf, rho_inf - 2 * step * (beta2**step) / (1 - beta2**step)
+
+
+def _rectifier(beta2: float, step: int) -> float:
+    """RAdam's variance rectification term (defined only where ρₜ > 5)."""
+    rho_inf, rho_t = _rho(beta2, step)
+    if rho_t <= 5.0:
+        return float("nan")
+    return ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+
+
+def radam_update(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, AdamState]:  # fmt: skip
+    """One torch.optim.RAdam step: plain momentum until the variance estimate is usable."""
+    g, params = _decoupled_start(params, grad, lr, hp, hp["decoupled_weight_decay"])
+    beta1, beta2 = hp["betas"]
+    exp_avg, exp_avg_sq = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
+    corrected = exp_avg / per_runner(lambda b1: 1 - b1**step, beta1)
+    rho_t = per_runner(lambda b2: _rho(b2, step)[1], beta2)
+    new_state = AdamState(exp_avg, exp_avg_sq, state.max_exp_avg_sq)
+    plain = params + (-1.0) * (corrected * lr)
+    if np.all(rho_t <= 5.0):
+        return plain, new_state
+    rect = per_runner(lambda b2: _rectifier(b2, step), beta2)
+    bias_correction2_sqrt = per_runner(lambda b2: (1 - b2**step) ** 0.5, beta2)
+    adaptive_lr = bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + hp["eps"])
+    rectified = params + (-1.0) * (corrected * lr * adaptive_lr * rect)
+    if np.all(rho_t > 5.0):
+        return rectified, new_state
+    return np.where(rho_t > 5.0, rectified, plain), new_state
+
+
+def adamax_update(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, AdamState]:  # fmt: skip
+    """One torch.optim.Adamax step."""
+    g = prepare_grad(grad, params, hp)
+    beta1, beta2 = hp["betas"]
+    exp_avg = lerp(state.exp_avg, g, 1 - beta1)
+    exp_inf = np.maximum(state.exp_avg_sq * beta2, np.abs(g) + hp["eps"])
+    clr = lr / per_runner(lambda b1: 1 - b1**step, beta1)
+    return params + (-clr) * (exp_avg / exp_inf), AdamState(exp_avg, exp_inf, state.max_exp_avg_sq)
+
+
+def lion_init(params: Array, hp: dict[str, Any]) -> LionState:
+    """Zero momentum."""
+    return LionState(zeros_like_rows(params))
+
+
+def lion_update(
+    params: Array, grad: Array, state: LionState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, LionState]:  # fmt: skip
+    """One Lion step: θ ← θ(1 − lr·wd) − lr·sign(β₁m + (1 − β₁)g); m ← β₂m + (1 − β₂)g."""
+    beta1, beta2 = hp["betas"]
+    params = decay_params(params, lr, hp)
+    direction = np.sign(state.exp_avg * beta1 + grad * (1 - beta1))
+    exp_avg = state.exp_avg * beta2 + grad * (1 - beta2)
+    return params - lr * direction, LionState(exp_avg)
+
+
+AMSGRAD = HyperParam("amsgrad", False, kind="bool", doc="use the running maximum of v (AMSGrad)")
+DECOUPLED = HyperParam(
+    "decoupled_weight_decay", False, kind="bool", doc="shrink weights directly (as AdamW)"
+)
+
+ADAM = OptimizerSpec(
+    name="adam",
+    title="Adam",
+    description="momentum plus per-coordinate scaling: steps of about lr whatever the gradient's size",
+    hyperparams=(lr_param(1e-3), betas_param(), eps_param(1e-8), weight_decay_param(), AMSGRAD,
+                 MAXIMIZE, DECOUPLED),
+    init=adam_init,
+    update=adam_update,
+)  # fmt: skip
+
+ADAMW = OptimizerSpec(
+    name="adamw",
+    title="AdamW",
+    description="Adam with decoupled weight decay pulling the weights toward zero",
+    hyperparams=(lr_param(1e-3), betas_param(), eps_param(1e-8),
+                 weight_decay_param(1e-2, decoupled=True), AMSGRAD, MAXIMIZE),
+    init=adam_init,
+    update=adamw_update,
+)  # fmt: skip
+
+NADAM = OptimizerSpec(
+    name="nadam",
+    title="NAdam",
+    description="Adam with Nesterov momentum: looks one step ahead",
+    hyperparams=(
+        lr_param(2e-3), betas_param(), eps_param(1e-8), weight_decay_param(),
+        HyperParam("momentum_decay", 4e-3, low=0.0, doc="decay of the momentum schedule"),
+        DECOUPLED, MAXIMIZE,
+    ),
+    init=nadam_init,
+    update=nadam_update,
+)  # fmt: skip
+
+RADAM = OptimizerSpec(
+    name="radam",
+    title="RAdam",
+    description="Adam that warms up by itself: plain momentum until its variance estimate is reliable",
+    hyperparams=(lr_param(1e-3), betas_param(), eps_param(1e-8), weight_decay_param(), DECOUPLED,
+                 MAXIMIZE),
+    init=adam_init,
+    update=radam_update,
+)  # fmt: skip
+
+ADAMAX = OptimizerSpec(
+    name="adamax",
+    title="Adamax",
+    description="Adam with the infinity norm: robust to rare huge gradients",
+    hyperparams=(lr_param(2e-3), betas_param(), eps_param(1e-8), weight_decay_param(), MAXIMIZE),
+    init=adam_init,
+    update=adamax_update,
+)  # fmt: skip
+
+LION = OptimizerSpec(
+    name="lion",
+    title="Lion",
+    description="steps by the sign of its momentum: every coordinate moves by exactly lr",
+    hyperparams=(lr_param(1e-4), betas_param((0.9, 0.99)), weight_decay_param(0.0, decoupled=True)),
+    init=lion_init,
+    update=lion_update,
+)  # fmt: skip

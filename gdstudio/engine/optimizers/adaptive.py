@@ -1,0 +1,168 @@
+"""Per-coordinate adaptive step sizes: AdaGrad, RMSprop and Adadelta (torch.optim).
+
+AdaGrad::
+
+    clr ← lr / (1 + (t − 1)·lr_decay);  s ← s + g²;  θ ← θ − clr·g / (√s + eps)
+
+RMSprop::
+
+    v ← α·v + (1 − α)·g²;  (centered: ḡ ← lerp(ḡ, g, 1 − α), v̂ = v − ḡ²)
+    d ← √v̂ + eps;  momentum: b ← μ·b + g/d, θ ← θ − lr·b;  else θ ← θ − lr·g/d
+
+Adadelta::
+
+    v ← ρ·v + (1 − ρ)·g²;  Δ ← √(u + eps)/√(v + eps)·g;  u ← ρ·u + (1 − ρ)·Δ²;  θ ← θ − lr·Δ
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from gdstudio.engine.optimizers.base import Array, HyperParam, OptimizerSpec
+from gdstudio.engine.optimizers.transforms import (
+    MAXIMIZE,
+    ema_sq,
+    eps_param,
+    lerp,
+    lr_param,
+    nonzero,
+    prepare_grad,
+    weight_decay_param,
+    zeros_like_rows,
+)
+
+
+class AdagradState(NamedTuple):
+    """State of AdaGrad."""
+
+    sum: Array  # (n, 2) running sum of squared gradients
+
+
+def adagrad_init(params: Array, hp: dict[str, Any]) -> AdagradState:
+    """The accumulator starts at ``initial_accumulator_value``."""
+    return AdagradState(zeros_like_rows(params) + hp["initial_accumulator_value"])
+
+
+def adagrad_update(
+    params: Array, grad: Array, state: AdagradState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, AdagradState]:  # fmt: skip
+    """One torch.optim.Adagrad step."""
+    g = prepare_grad(grad, params, hp)
+    clr = lr / (1 + (step - 1) * hp["lr_decay"])
+    total = state.sum + g * g
+    std = np.sqrt(total) + hp["eps"]
+    return params + (-clr) * (g / std), AdagradState(total)
+
+
+class RMSpropState(NamedTuple):
+    """State of RMSprop."""
+
+    square_avg: Array  # (n, 2)
+    grad_avg: Array  # (n, 2); used when centered
+    momentum_buffer: Array  # (n, 2); used when momentum > 0
+
+
+def rmsprop_init(params: Array, hp: dict[str, Any]) -> RMSpropState:
+    """Zero averages and buffer."""
+    return RMSpropState(*(zeros_like_rows(params) for _ in range(3)))
+
+
+def rmsprop_update(
+    params: Array, grad: Array, state: RMSpropState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, RMSpropState]:  # fmt: skip
+    """One torch.optim.RMSprop step."""
+    g = prepare_grad(grad, params, hp)
+    alpha = hp["alpha"]
+    square_avg = ema_sq(state.square_avg, g, alpha)
+    grad_avg = state.grad_avg
+    if hp["centered"]:
+        grad_avg = lerp(grad_avg, g, 1 - alpha)
+        avg = np.sqrt(square_avg + (-1) * grad_avg * grad_avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg = avg + hp["eps"]
+    momentum = hp["momentum"]
+    buf = state.momentum_buffer
+    if nonzero(momentum):
+        buf = buf * momentum + g / avg
+        return params - lr * buf, RMSpropState(square_avg, grad_avg, buf)
+    return params + (-lr) * (g / avg), RMSpropState(square_avg, grad_avg, buf)
+
+
+class AdadeltaState(NamedTuple):
+    """State of Adadelta."""
+
+    square_avg: Array  # (n, 2) running average of squared gradients
+    acc_delta: Array  # (n, 2) running average of squared updates
+
+
+def adadelta_init(params: Array, hp: dict[str, Any]) -> AdadeltaState:
+    """Zero averages."""
+    return AdadeltaState(zeros_like_rows(params), zeros_like_rows(params))
+
+
+def adadelta_update(
+    params: Array, grad: Array, state: AdadeltaState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, AdadeltaState]:  # fmt: skip
+    """One torch.optim.Adadelta step."""
+    g = prepare_grad(grad, params, hp)
+    rho, eps = hp["rho"], hp["eps"]
+    square_avg = ema_sq(state.square_avg, g, rho)
+    std = np.sqrt(square_avg + eps)
+    delta = np.sqrt(state.acc_delta + eps) / std * g
+    acc_delta = ema_sq(state.acc_delta, delta, rho)
+    return params + (-lr) * delta, AdadeltaState(square_avg, acc_delta)
+
+
+ADAGRAD = OptimizerSpec(
+    name="adagrad",
+    title="AdaGrad",
+    description="per-coordinate steps that only ever shrink: fast start, slow finish",
+    hyperparams=(
+        lr_param(1e-2),
+        HyperParam("lr_decay", 0.0, low=0.0, doc="learning-rate decay per step"),
+        weight_decay_param(),
+        HyperParam("initial_accumulator_value", 0.0, low=0.0, doc="starting sum of squared gradients"),
+        eps_param(1e-10),
+        MAXIMIZE,
+    ),
+    init=adagrad_init,
+    update=adagrad_update,
+)  # fmt: skip
+
+RMSPROP = OptimizerSpec(
+    name="rmsprop",
+    title="RMSprop",
+    description="divides by a running average of squared gradients, so steps keep their pace",
+    hyperparams=(
+        lr_param(1e-2),
+        HyperParam("alpha", 0.99, low=0.0, doc="smoothing constant of the squared-gradient average"),
+        eps_param(1e-8),
+        weight_decay_param(),
+        HyperParam("momentum", 0.0, low=0.0, doc="momentum factor"),
+        HyperParam("centered", False, kind="bool", doc="normalize by the gradient's variance"),
+        MAXIMIZE,
+    ),
+    init=rmsprop_init,
+    update=rmsprop_update,
+)  # fmt: skip
+
+ADADELTA = OptimizerSpec(
+    name="adadelta",
+    title="Adadelta",
+    description="RMSprop whose step size comes from the size of past updates",
+    hyperparams=(
+        lr_param(1.0, "scales the computed update"),
+        HyperParam("rho", 0.9, low=0.0, high=1.0, doc="decay rate of the running averages"),
+        eps_param(1e-6),
+        weight_decay_param(),
+        MAXIMIZE,
+    ),
+    init=adadelta_init,
+    update=adadelta_update,
+)  # fmt: skip

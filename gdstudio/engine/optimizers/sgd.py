@@ -1,0 +1,78 @@
+"""SGD with momentum, dampening, Nesterov and weight decay (torch.optim.SGD).
+
+Update, as torch writes it (the momentum buffer starts at the first gradient)::
+
+    g ← ∇f(θ) (+ weight_decay·θ)
+    b ← g                         on the first step
+    b ← momentum·b + (1 − dampening)·g   after
+    g ← g + momentum·b  (Nesterov)  or  g ← b
+    θ ← θ − lr·g
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from gdstudio.engine.errors import HyperparameterError
+from gdstudio.engine.optimizers.base import Array, HyperParam, OptimizerSpec
+from gdstudio.engine.optimizers.transforms import (
+    MAXIMIZE,
+    lr_param,
+    nonzero,
+    prepare_grad,
+    weight_decay_param,
+    zeros_like_rows,
+)
+
+
+class SGDState(NamedTuple):
+    """State of SGD."""
+
+    momentum_buffer: Array  # (n, 2); unused while momentum is 0
+
+
+def init(params: Array, hp: dict[str, Any]) -> SGDState:
+    """Empty momentum buffers."""
+    return SGDState(zeros_like_rows(params))
+
+
+def update(
+    params: Array, grad: Array, state: SGDState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array | None = None,
+) -> tuple[Array, SGDState]:  # fmt: skip
+    """One torch.optim.SGD step for every row."""
+    g = prepare_grad(grad, params, hp)
+    momentum = hp["momentum"]
+    buf = state.momentum_buffer
+    if nonzero(momentum):
+        buf = g.copy() if step == 1 else buf * momentum + g * (1 - hp["dampening"])
+        if np.ndim(momentum):  # rows with momentum 0 follow the plain gradient, as in torch
+            buf = np.where(momentum == 0, g, buf)
+        g = g + buf * momentum if hp["nesterov"] else buf
+    return params - lr * g, SGDState(buf)
+
+
+def check(hp: dict[str, Any]) -> None:
+    """torch's rule: Nesterov needs momentum > 0 and zero dampening."""
+    if hp["nesterov"] and (np.any(np.asarray(hp["momentum"]) <= 0) or nonzero(hp["dampening"])):
+        raise HyperparameterError("Nesterov momentum requires a momentum and zero dampening")
+
+
+SGD = OptimizerSpec(
+    name="sgd",
+    title="SGD",
+    description="plain gradient descent; with momentum it rolls on through flat parts and bumps",
+    hyperparams=(
+        lr_param(1e-3),
+        HyperParam("momentum", 0.0, low=0.0, doc="fraction of the previous step kept (0: none)"),
+        HyperParam("dampening", 0.0, low=0.0, high=1.0, doc="damps the gradient's share of the momentum"),
+        weight_decay_param(),
+        HyperParam("nesterov", False, kind="bool", doc="Nesterov momentum: look ahead before stepping"),
+        MAXIMIZE,
+    ),
+    init=init,
+    update=update,
+    check=check,
+)  # fmt: skip

@@ -1,0 +1,1 @@
+"""Icons, stylesheets and presets shipped with gdstudio (read via importlib.resources)."""
