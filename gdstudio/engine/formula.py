@@ -135,6 +135,9 @@ def parse_expression(text: str) -> sympy.Expr:
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
+        stripped = text.rstrip()
+        if stripped and stripped[-1] in "+-*/^(,":
+            raise FormulaError("the formula ends with an operator", len(stripped) - 1) from None
         offset = (exc.offset or 1) - 1 + (len(source) - len(source.lstrip()))
         raise FormulaError(f"could not parse: {exc.msg}", max(offset, 0)) from None
     except (ValueError, RecursionError, MemoryError):

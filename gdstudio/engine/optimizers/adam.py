@@ -88,7 +88,7 @@ def _adam_step(
         denom = np.sqrt(max_sq) / bias_correction2_sqrt + hp["eps"]
     else:
         denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
-    return params + (-step_size) * (exp_avg / denom), AdamState(exp_avg, exp_avg_sq, max_sq)
+    return params + (-step_size) * exp_avg / denom, AdamState(exp_avg, exp_avg_sq, max_sq)
 
 
 def adam_update(
@@ -127,8 +127,8 @@ def nadam_update(
     exp_avg, exp_avg_sq = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
     denom = np.sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
     mu_product_next = mu_product * mu_next
-    params = params + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
-    params = params + ((-lr * mu_next) / (1.0 - mu_product_next)) * (exp_avg / denom)
+    params = params + (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
+    params = params + ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg / denom
     return params, NAdamState(exp_avg, exp_avg_sq, mu_product)
 
 
@@ -179,7 +179,7 @@ def adamax_update(
     exp_avg = lerp(state.exp_avg, g, 1 - beta1)
     exp_inf = np.maximum(state.exp_avg_sq * beta2, np.abs(g) + hp["eps"])
     clr = lr / per_runner(lambda b1: 1 - b1**step, beta1)
-    return params + (-clr) * (exp_avg / exp_inf), AdamState(exp_avg, exp_inf, state.max_exp_avg_sq)
+    return params + (-clr) * exp_avg / exp_inf, AdamState(exp_avg, exp_inf, state.max_exp_avg_sq)
 
 
 def lion_init(params: Array, hp: dict[str, Any]) -> LionState:

@@ -54,7 +54,7 @@ def adagrad_update(
     clr = lr / (1 + (step - 1) * hp["lr_decay"])
     total = state.sum + g * g
     std = np.sqrt(total) + hp["eps"]
-    return params + (-clr) * (g / std), AdagradState(total)
+    return params + (-clr) * g / std, AdagradState(total)
 
 
 class RMSpropState(NamedTuple):
@@ -90,7 +90,7 @@ def rmsprop_update(
     if nonzero(momentum):
         buf = buf * momentum + g / avg
         return params - lr * buf, RMSpropState(square_avg, grad_avg, buf)
-    return params + (-lr) * (g / avg), RMSpropState(square_avg, grad_avg, buf)
+    return params + (-lr) * g / avg, RMSpropState(square_avg, grad_avg, buf)
 
 
 class AdadeltaState(NamedTuple):

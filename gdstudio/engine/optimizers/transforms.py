@@ -37,6 +37,9 @@ def per_runner(fn: Callable[..., float], *args: Scalar) -> Scalar:
     return values[inverse.reshape(-1)][:, None]
 
 
+# torch's addcdiv(self, t1, t2, value) computes self + (value·t1)/t2, in that order.
+
+
 def lerp(start: Array, end: Array, weight: Scalar) -> Array:
     """torch.lerp's CPU kernel: ``start + w·(end − start)`` for w < 0.5, else
     ``end − (end − start)·(1 − w)``, chosen per element like torch."""
