@@ -187,6 +187,7 @@ class FormulaObjective:
         self.sympy_expr = expr
         self._value = _compile([expr])
         self._grad = _compile([fx, fy])
+        self._value_grad = _compile([expr, fx, fy])
         self._hess = _compile(hess)
 
     @staticmethod
@@ -207,6 +208,14 @@ class FormulaObjective:
         out[:, 0] = gx
         out[:, 1] = gy
         return out
+
+    def value_and_grad(self, points: Array) -> tuple[Array, Array]:
+        """f and its gradient from one compiled function (shared subexpressions)."""
+        f, gx, gy = self._cols(self._value_grad, points)
+        out = np.empty((points.shape[0], 2))
+        out[:, 0] = gx
+        out[:, 1] = gy
+        return np.array(f), out
 
     def hessian(self, points: Array, batch: object = None) -> Array:
         """Exact Hessian, shape (N, 2, 2)."""

@@ -59,6 +59,8 @@ class FunctionSpec:
     minima: Callable[[Params], Array]
     params: dict[str, float] = field(default_factory=dict)
     param_docs: dict[str, str] = field(default_factory=dict)
+    value_grad: ColumnFn | None = None
+    """Optional fused ``(f, fx, fy)`` for functions on the benchmarks' hot path."""
 
 
 @dataclass
@@ -91,6 +93,14 @@ class BuiltinObjective:
             gx, gy = self.spec.grad(points[:, 0], points[:, 1], **self.params)
             return _pack(gx, gy) if np.ndim(gx) and np.ndim(gy) else _broadcast(gx, gy, points)
 
+    def value_and_grad(self, points: Array) -> tuple[Array, Array]:
+        """f and its gradient together, sharing intermediate terms where the spec can."""
+        if self.spec.value_grad is None:
+            return self.value(points), self.grad(points)
+        with np.errstate(all="ignore"):
+            f, gx, gy = self.spec.value_grad(points[:, 0], points[:, 1], **self.params)
+            return f, _pack(gx, gy)
+
     def hessian(self, points: Array, batch: object = None) -> Array:
         """Exact Hessian, shape (N, 2, 2)."""
         with np.errstate(all="ignore"):
@@ -122,19 +132,31 @@ def _ill_conditioned():
 
 
 def _rosenbrock():
+    # value and gradient share one fused implementation, so they round identically
     def value(x, y, a, b):
-        t = y - x * x
-        u = a - x
-        return u * u + b * t * t
+        return _rosenbrock_value_grad(x, y, a, b)[0]
 
     def grad(x, y, a, b):
-        t = y - x * x
-        return (-2.0 * (a - x) - 4.0 * b * x * t, 2.0 * b * t)
+        return _rosenbrock_value_grad(x, y, a, b)[1:]
 
     def hess(x, y, a, b):
         return (2.0 - 4.0 * b * (y - 3.0 * x * x), -4.0 * b * x, 2.0 * b)
 
     return value, grad, hess
+
+
+def _rosenbrock_value_grad(x, y, a, b):
+    t = x * x
+    np.subtract(y, t, out=t)  # t = y − x²
+    u = a - x
+    f = u * u
+    bt = b * t
+    f += bt * t
+    gx = x * bt
+    gx *= -4.0
+    gx -= 2.0 * u
+    bt *= 2.0
+    return f, gx, bt
 
 
 def _himmelblau():
@@ -431,10 +453,11 @@ _SPECS = [
 ]  # fmt: skip
 
 FUNCTIONS: dict[str, FunctionSpec] = {}
+_FUSED = {"rosenbrock": _rosenbrock_value_grad}
 for _name, _title, _desc, _make, _domain, _minima, _params, _docs in _SPECS:
     _v, _g, _h = _make()
     FUNCTIONS[_name] = FunctionSpec(_name, _title, _desc, _v, _g, _h, _domain, _minima,
-                                    _params, _docs)  # fmt: skip
+                                    _params, _docs, _FUSED.get(_name))  # fmt: skip
 
 
 def make_function(name: str, params: Mapping[str, float] | None = None) -> BuiltinObjective:

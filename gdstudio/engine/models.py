@@ -108,6 +108,10 @@ class ModelObjective:
             out[:, 1] = r.mean(axis=1)
             return out
 
+    def value_and_grad(self, points: Array) -> tuple[Array, Array]:
+        """Full loss and gradient."""
+        return self.value(points), self.grad(points)
+
     def hessian(self, points: Array, batch: Rows = None) -> Array:
         """Hessian per runner, shape (N, 2, 2)."""
         n = points.shape[0]

@@ -50,3 +50,7 @@ class Objective(Protocol):
     def hessian(self, points: Points, batch: npt.NDArray[np.intp] | None = None) -> np.ndarray:
         """Exact Hessian at each point, shape (N, 2, 2)."""
         ...
+
+    def value_and_grad(self, points: Points) -> tuple[np.ndarray, np.ndarray]:
+        """Full loss and gradient together (shared work computed once): (N,), (N, 2)."""
+        ...

@@ -85,10 +85,13 @@ def _adam_step(
     max_sq = state.max_exp_avg_sq
     if hp["amsgrad"]:
         max_sq = np.maximum(max_sq, exp_avg_sq)
-        denom = np.sqrt(max_sq) / bias_correction2_sqrt + hp["eps"]
-    else:
-        denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + hp["eps"]
-    return params + (-step_size) * exp_avg / denom, AdamState(exp_avg, exp_avg_sq, max_sq)
+    denom = np.sqrt(max_sq if hp["amsgrad"] else exp_avg_sq)
+    denom /= bias_correction2_sqrt
+    denom += hp["eps"]
+    step = (-step_size) * exp_avg
+    step /= denom
+    step += params
+    return step, AdamState(exp_avg, exp_avg_sq, max_sq)
 
 
 def adam_update(

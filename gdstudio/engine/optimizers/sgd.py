@@ -47,11 +47,16 @@ def update(
     momentum = hp["momentum"]
     buf = state.momentum_buffer
     if nonzero(momentum):
-        buf = g.copy() if step == 1 else buf * momentum + g * (1 - hp["dampening"])
+        if step == 1:
+            buf = g.copy()
+        else:
+            buf = buf * momentum
+            buf += g * (1 - hp["dampening"])
         if np.ndim(momentum):  # rows with momentum 0 follow the plain gradient, as in torch
             buf = np.where(momentum == 0, g, buf)
         g = g + buf * momentum if hp["nesterov"] else buf
-    return params - lr * g, SGDState(buf)
+    out = lr * g
+    return np.subtract(params, out, out=out), SGDState(buf)
 
 
 def check(hp: dict[str, Any]) -> None:

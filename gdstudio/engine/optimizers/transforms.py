@@ -45,13 +45,21 @@ def lerp(start: Array, end: Array, weight: Scalar) -> Array:
     ``end − (end − start)·(1 − w)``, chosen per element like torch."""
     diff = end - start
     if np.ndim(weight) == 0:
-        return start + weight * diff if weight < 0.5 else end - diff * (1 - weight)
+        if weight < 0.5:
+            diff *= weight
+            diff += start
+            return diff
+        diff *= 1 - weight
+        return np.subtract(end, diff, out=diff)
     return np.where(weight < 0.5, start + weight * diff, end - diff * (1 - weight))
 
 
 def ema_sq(avg: Array, grad: Array, beta: Scalar) -> Array:
     """``avg.mul_(beta).addcmul_(grad, grad, value=1 − beta)``."""
-    return avg * beta + (1 - beta) * grad * grad
+    out = (1 - beta) * grad
+    out *= grad
+    out += avg * beta
+    return out
 
 
 def prepare_grad(grad: Array, params: Array, hp: dict[str, Any], decoupled: bool = False) -> Array:
