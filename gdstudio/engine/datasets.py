@@ -21,16 +21,38 @@ import numpy.typing as npt
 from gdstudio.engine.errors import ScenarioError
 
 Array = npt.NDArray[np.float64]
+Rows = npt.NDArray[np.intp]
+
+_WHERE = "surface.dataset"
+"""Field path of the dataset in a scenario, the prefix of every error's field."""
 
 
-@dataclass(frozen=True)
+def _frozen(values: npt.ArrayLike) -> Array:
+    """A read-only float64 copy of ``values`` as a 1-D array."""
+    out = np.array(values, dtype=np.float64).reshape(-1)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, eq=False)
 class Dataset:
-    """One feature and one target per row."""
+    """One feature and one target per row; both arrays are read-only float64 (n,)."""
 
     X: Array
+    """The feature, shape (n,)."""
     y: Array
+    """The target, shape (n,): real for regression, 0 or 1 for classification."""
     name: str = "inline"
+    """The generated kind, or ``inline`` for data given in the scenario."""
     description: str = "data given in the scenario"
+    """One line on what the data teach."""
+
+    def __post_init__(self) -> None:
+        x, y = _frozen(self.X), _frozen(self.y)
+        if x.shape != y.shape or x.size == 0:
+            raise ValueError(f"X and y need the same number of rows (>= 1): {x.size}, {y.size}")
+        object.__setattr__(self, "X", x)
+        object.__setattr__(self, "y", y)
 
     @property
     def n(self) -> int:
@@ -39,27 +61,81 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class DatasetParam:
+    """One parameter of a generated dataset, with its default and inclusive bounds."""
+
+    name: str
+    default: int | float
+    low: int | float
+    high: int | float
+    doc: str
+    integer: bool = False
+    """True when only whole numbers are valid."""
+
+    def check(self, value: Any, where: str) -> int | float:
+        """``value`` if it is a number within bounds (and whole when needed), else ScenarioError."""
+        kind = "whole number" if self.integer else "number"
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and self.integer and isinstance(value, float):
+            ok = value.is_integer()
+        if not ok or not self.low <= value <= self.high:  # NaN fails the comparison
+            raise ScenarioError(
+                where, f"{self.doc}: must be a {kind} from {self.low} to {self.high}, got {value!r}"
+            )
+        return value
+
+
+Generator = Callable[[np.random.Generator, int, float], tuple[Array, Array]]
+"""Draws (X, y) from a seeded generator, a row count and a noise level."""
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
-    """A generated dataset kind: what it teaches and how to make it."""
+    """A generated dataset kind: what it teaches, its parameters and how to make it."""
 
     name: str
     title: str
     description: str
-    noise: float
-    generate: Callable[[np.random.Generator, int, float], tuple[Array, Array]]
-    task: str = "regression"
+    task: str
     """``regression`` (real y) or ``classification`` (y in {0, 1})."""
+    parameters: tuple[DatasetParam, ...]
+    """``n_samples``, ``noise`` and ``seed``, in that order."""
+    draw: Generator
+
+    def param(self, name: str) -> DatasetParam:
+        """The parameter called ``name`` (KeyError if there is none)."""
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def generate(
+        self, n_samples: int | None = None, noise: float | None = None, seed: int | None = None
+    ) -> Dataset:
+        """The dataset for these parameters (None: the default); ScenarioError when out of bounds."""
+        given = {"n_samples": n_samples, "noise": noise, "seed": seed}
+        values = {
+            p.name: p.check(p.default if given[p.name] is None else given[p.name],
+                            f"{_WHERE}.{p.name}")
+            for p in self.parameters
+        }  # fmt: skip
+        rng = np.random.default_rng(int(values["seed"]))
+        x, y = self.draw(rng, int(values["n_samples"]), float(values["noise"]))
+        return Dataset(x, y, self.name, self.description)
 
 
+# ---------------------------------------------------------------- generators
 def _linear(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
     x = rng.uniform(-2.0, 2.0, n)
     return x, 2.0 * x + 1.0 + noise * rng.standard_normal(n)
 
 
 def _unscaled(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
-    # A feature far from zero and wide: x ~ 5 ± 2 makes the (w, b) bowl a long ravine.
-    x = 5.0 + 2.0 * rng.standard_normal(n)
-    return x, 0.8 * x - 2.0 + noise * rng.standard_normal(n)
+    # x ≈ 40 ± 20: Hessian 2·[[E x², E x], [E x, 1]] has condition number ~10⁴. The line
+    # through the data's centre passes near the origin, so the ravine's floor runs from
+    # (0, 0) to the optimum (0.5, −20).
+    x = 40.0 + 20.0 * rng.standard_normal(n)
+    return x, 0.5 * x - 20.0 + noise * rng.standard_normal(n)
 
 
 def _standardized(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
@@ -68,136 +144,190 @@ def _standardized(rng: np.random.Generator, n: int, noise: float) -> tuple[Array
 
 
 def _logistic(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
+    # P(y = 1) = sigmoid((2x + 0.5) / noise): a logistic-noise threshold; noise 0 separates.
     x = rng.uniform(-3.0, 3.0, n)
-    p = 1.0 / (1.0 + np.exp(-(2.0 * x + 0.5) / max(noise, 1e-3)))
-    return x, (rng.uniform(size=n) < p).astype(np.float64)
+    return x, (2.0 * x + 0.5 + noise * rng.logistic(0.0, 1.0, n) > 0).astype(np.float64)
 
 
 def _overlap(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
+    # Alternating labels around centres ∓1; rows 0-3 are fixed so each class has a row at
+    # each centre, which makes the classes overlap (a finite optimum) at any noise.
     y = (np.arange(n) % 2).astype(np.float64)
-    x = np.where(y == 1, 1.0, -1.0) + noise * rng.standard_normal(n)
+    x = 2.0 * y - 1.0 + noise * rng.standard_normal(n)
+    x[:4] = (1.0, -1.0, -1.0, 1.0)
     return x, y
 
 
 def _separable(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
+    # Class 0 on x < −0.5, class 1 on x > 0.5: a gap of at least 1 at any noise.
     y = (np.arange(n) % 2).astype(np.float64)
-    x = np.where(y == 1, 1.0, -1.0) * (0.5 + noise * rng.uniform(size=n))
-    return x, y
+    return (2.0 * y - 1.0) * (0.5 + noise * rng.uniform(size=n)), y
 
+
+def _params(noise: float, noise_doc: str, min_rows: int = 2) -> tuple[DatasetParam, ...]:
+    return (
+        DatasetParam("n_samples", 200, min_rows, 100_000, "number of rows", integer=True),
+        DatasetParam("noise", noise, 0, 10, noise_doc),
+        DatasetParam("seed", 0, 0, 2**32 - 1, "random seed (same seed, same data)", integer=True),
+    )
+
+
+_GAUSS = "standard deviation of the Gaussian noise added to y"
 
 DATASETS: dict[str, DatasetSpec] = {
     s.name: s
     for s in (
-        DatasetSpec("linear", "Linear", "y = 2x + 1 plus noise: a round-ish least-squares bowl",
-                    0.5, _linear),
+        DatasetSpec("linear", "Linear",
+                    "y = 2x + 1 plus noise, x in [-2, 2]: a round least-squares bowl",
+                    "regression", _params(0.5, _GAUSS), _linear),
         DatasetSpec("unscaled", "Unscaled feature",
-                    "a feature around 5 with spread 2: the loss over (w, b) is a long ravine",
-                    0.5, _unscaled),
+                    "y = 0.5x - 20 plus noise with x about 40 ± 20: a large, offset feature "
+                    "stretches the loss over (w, b) into a long narrow ravine",
+                    "regression", _params(0.5, _GAUSS), _unscaled),
         DatasetSpec("standardized", "Standardized feature",
-                    "the unscaled data with the feature standardized: a round bowl again",
-                    0.5, _standardized),
-        DatasetSpec("logistic", "Logistic", "labels drawn from a logistic model of x",
-                    0.5, _logistic, "classification"),
+                    "the unscaled data with x standardized to mean 0, variance 1: "
+                    "the ravine becomes a round bowl",
+                    "regression", _params(0.5, _GAUSS), _standardized),
+        DatasetSpec("logistic", "Logistic",
+                    "labels drawn from a logistic model, P(y=1) = sigmoid((2x + 0.5) / noise)",
+                    "classification",
+                    _params(0.5, "temperature of the label noise (0: separable)"), _logistic),
         DatasetSpec("overlap", "Overlapping classes",
-                    "two classes that overlap: logistic regression has a finite minimum",
-                    0.8, _overlap, "classification"),
+                    "two classes around x = -1 and x = 1 that overlap: "
+                    "logistic regression has a finite minimum",
+                    "classification",
+                    _params(0.8, "standard deviation of each class around its centre", 4),
+                    _overlap),
         DatasetSpec("separable", "Separable classes",
-                    "two classes a threshold separates: the logistic loss has no finite minimum",
-                    0.5, _separable, "classification"),
+                    "two classes a threshold separates: the logistic loss keeps falling "
+                    "as the weights grow and has no finite minimum",
+                    "classification", _params(0.5, "spread of each class beyond the gap"),
+                    _separable),
     )
 }  # fmt: skip
+"""Every generated dataset kind by name."""
 
-_GENERATED_KEYS = ("name", "n_samples", "noise", "seed")
 
-
+# ---------------------------------------------------------------- scenario input
 def make_dataset(config: Mapping[str, Any]) -> Dataset:
-    """A generated dataset by name (defaults filled), or inline ``X``/``y`` rows."""
-    where = "surface.dataset"
+    """The dataset a scenario's ``surface.dataset`` describes.
+
+    Either generated, ``{"name": ..., "n_samples": ..., "noise": ..., "seed": ...}``
+    with defaults for the omitted parameters, or inline, ``{"X": [[x0], ...],
+    "y": [y0, ...]}`` (X may also be a flat list). Errors are ScenarioErrors whose
+    field is the offending path, e.g. ``surface.dataset.n_samples``.
+    """
     if not isinstance(config, Mapping):
-        raise ScenarioError(where, "must be an object: {'name': ...} or {'X': [...], 'y': [...]}")
+        raise ScenarioError(_WHERE, "must be an object: {'name': ...} or {'X': [...], 'y': [...]}")
     if "name" not in config:
-        return _inline(config, where)
-    for key in config:
-        if key not in _GENERATED_KEYS:
-            raise ScenarioError(
-                f"{where}.{key}", f"unknown key; valid keys: {', '.join(_GENERATED_KEYS)}"
-            )
-    spec = DATASETS.get(config["name"]) if isinstance(config["name"], str) else None
+        return _inline(config)
+    name = config["name"]
+    spec = DATASETS.get(name) if isinstance(name, str) else None
     if spec is None:
         raise ScenarioError(
-            f"{where}.name", f"unknown dataset {config['name']!r}; valid: {', '.join(DATASETS)}"
+            f"{_WHERE}.name", f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}"
         )
-    n = config.get("n_samples", 200)
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 100_000:
-        raise ScenarioError(
-            f"{where}.n_samples", f"must be a whole number from 2 to 100000, got {n!r}"
-        )
-    noise = config.get("noise", spec.noise)
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not 0 <= noise <= 100:
-        raise ScenarioError(f"{where}.noise", f"must be a number from 0 to 100, got {noise!r}")
-    seed = config.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ScenarioError(f"{where}.seed", f"must be a whole number >= 0, got {seed!r}")
-    x, y = spec.generate(np.random.default_rng(seed), n, float(noise))
-    return Dataset(
-        np.asarray(x, np.float64), np.asarray(y, np.float64), spec.name, spec.description
-    )
+    valid = ["name", *(p.name for p in spec.parameters)]
+    for key in config:
+        if key not in valid:
+            raise ScenarioError(
+                f"{_WHERE}.{key}", f"unknown parameter {key!r}; valid: {', '.join(valid)}"
+            )
+    return spec.generate(config.get("n_samples"), config.get("noise"), config.get("seed"))
 
 
-def _inline(config: Mapping[str, Any], where: str) -> Dataset:
+_MAX_INLINE = 1e12
+"""Largest magnitude of an inline value (so squares and moments stay far from overflow)."""
+
+
+def _number(value: Any, where: str) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not abs(value) <= _MAX_INLINE:  # NaN fails the comparison
+        raise ScenarioError(where, f"must be a number from -1e12 to 1e12, got {value!r}")
+    return float(value)
+
+
+def _inline(config: Mapping[str, Any]) -> Dataset:
     for key in config:
         if key not in ("X", "y"):
-            raise ScenarioError(f"{where}.{key}", "unknown key; give 'name' or 'X' and 'y'")
+            raise ScenarioError(
+                f"{_WHERE}.{key}",
+                f"unknown key {key!r}; give 'name' ({', '.join(DATASETS)}) or 'X' and 'y'",
+            )
     if "X" not in config or "y" not in config:
-        raise ScenarioError(where, "needs 'name' (generated) or both 'X' and 'y' (inline)")
-    try:
-        x = np.asarray(config["X"], dtype=np.float64)
-        y = np.asarray(config["y"], dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ScenarioError(where, "X and y must hold numbers") from None
-    if x.ndim == 2 and x.shape[1:] == (1,):
-        x = x[:, 0]
-    if x.ndim != 1:
-        raise ScenarioError(f"{where}.X", "must be one feature per row: [[x0], [x1], ...]")
-    if y.ndim != 1 or len(y) != len(x):
-        raise ScenarioError(f"{where}.y", f"must have one number per row of X ({len(x)})")
-    if len(x) == 0:
-        raise ScenarioError(f"{where}.X", "must have at least one row")
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ScenarioError(where, "X and y must be finite")
-    return Dataset(x, y)
+        raise ScenarioError(_WHERE, "needs 'name' (generated) or both 'X' and 'y' (inline)")
+    rows, targets = config["X"], config["y"]
+    if not isinstance(rows, list | tuple) or not rows:
+        raise ScenarioError(f"{_WHERE}.X", "must be a non-empty list of rows: [[x0], [x1], ...]")
+    if not isinstance(targets, list | tuple):
+        raise ScenarioError(f"{_WHERE}.y", "must be a list of numbers: [y0, y1, ...]")
+    x = []
+    for i, row in enumerate(rows):
+        if isinstance(row, list | tuple):
+            if len(row) != 1:
+                raise ScenarioError(
+                    f"{_WHERE}.X[{i}]", f"must hold one feature, [x], got {len(row)} values"
+                )
+            row = row[0]
+        x.append(_number(row, f"{_WHERE}.X[{i}]"))
+    y = [_number(v, f"{_WHERE}.y[{i}]") for i, v in enumerate(targets)]
+    if len(y) != len(x):
+        raise ScenarioError(
+            f"{_WHERE}.y", f"must have one number per row of X: {len(x)} rows, {len(y)} numbers"
+        )
+    return Dataset(np.array(x), np.array(y))
 
 
+# ---------------------------------------------------------------- batches
 class BatchSchedule:
-    """Which rows each step uses: seeded per-epoch permutations cut into batches.
+    """Which rows each optimizer step uses: seeded per-epoch permutations cut into batches.
 
-    ``batch(k)`` is the index array of step k (0-based), or None in full-batch
-    mode (``batch_size`` None or ≥ n), where the model uses every row.
+    Epoch ``e`` is ``np.random.default_rng([seed, e]).permutation(n_samples)``
+    cut into consecutive chunks of ``batch_size``, the last possibly short, so
+    step ``k`` (0-based) uses chunk ``k % steps_per_epoch`` of epoch
+    ``k // steps_per_epoch``: random access, and the same for every runner.
+    In full-batch mode (``batch_size`` None or ≥ n) :meth:`batch` returns None,
+    meaning every row, so models can use their precomputed full loss.
     """
 
-    def __init__(self, n_samples: int, batch_size: int | None, seed: int) -> None:
-        self.n_samples = int(n_samples)
-        self.batch_size = batch_size
-        self.seed = int(seed)
-        self.is_full_batch = batch_size is None or batch_size >= n_samples
-        size = self.n_samples if self.is_full_batch else int(batch_size)
-        self._size = max(size, 1)
-        self.steps_per_epoch = -(-self.n_samples // self._size)
-        self._cache: dict[int, npt.NDArray[np.intp]] = {}
+    _CACHED_EPOCHS = 4
 
-    def permutation(self, epoch: int) -> npt.NDArray[np.intp]:
-        """The row order of ``epoch`` (cached for the few most recent epochs)."""
+    def __init__(self, n_samples: int, batch_size: int | None, seed: int) -> None:
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be at least 1, got {n_samples}")
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size must be None or at least 1, got {batch_size}")
+        self.n_samples = int(n_samples)
+        """Rows in the dataset."""
+        self.batch_size = None if batch_size is None else int(batch_size)
+        """Rows per batch as given (None: full batch)."""
+        self.seed = int(seed)
+        """Seed of the permutations."""
+        self.is_full_batch = self.batch_size is None or self.batch_size >= self.n_samples
+        """True when every step uses every row."""
+        self._size = self.n_samples if self.is_full_batch else int(batch_size)
+        self.steps_per_epoch = -(-self.n_samples // self._size)
+        """Steps per pass over the data (1 in full-batch mode)."""
+        self._cache: dict[int, Rows] = {}
+
+    def permutation(self, epoch: int) -> Rows:
+        """The (read-only) row order of ``epoch``; the most recent few epochs are cached."""
         perm = self._cache.get(epoch)
         if perm is None:
-            if len(self._cache) > 8:
-                self._cache.clear()
+            if epoch < 0:
+                raise ValueError(f"epoch must be at least 0, got {epoch}")
             perm = np.random.default_rng([self.seed, epoch]).permutation(self.n_samples)
+            perm.flags.writeable = False
+            if len(self._cache) >= self._CACHED_EPOCHS:
+                del self._cache[next(iter(self._cache))]
             self._cache[epoch] = perm
         return perm
 
-    def batch(self, k: int) -> npt.NDArray[np.intp] | None:
-        """Rows used by step ``k``; None means all rows (full batch)."""
+    def batch(self, k: int) -> Rows | None:
+        """Row indices used by step ``k`` (0-based), or None for all rows (full batch)."""
+        if k < 0:
+            raise ValueError(f"step must be at least 0, got {k}")
         if self.is_full_batch:
             return None
-        epoch, i = divmod(k, self.steps_per_epoch)
+        epoch, i = divmod(int(k), self.steps_per_epoch)
         return self.permutation(epoch)[i * self._size : (i + 1) * self._size]

@@ -1,0 +1,1 @@
+"""Animation export: frames of the app's views to GIF, MP4 and PNG."""

@@ -1,0 +1,331 @@
+"""The one object that owns the race and calls the engine.
+
+Views and panels never touch the engine: they read the controller's state and
+subscribe to its signals; user intent comes back through its methods. Every
+method that takes user input validates it through the engine and raises
+:class:`~gdstudio.engine.errors.GdstudioError` with a message the caller shows
+next to the input, leaving the race as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from gdstudio.engine.errors import GdstudioError, ScenarioError
+from gdstudio.engine.objective import Objective
+from gdstudio.engine.race import Race
+from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
+from gdstudio.ui.views.colors import runner_palette
+
+FRAME_MS = 33
+"""Animation tick: about 30 frames per second."""
+ENGINE_BUDGET_S = 0.008
+"""Most engine time one tick may take, so the window keeps answering at any speed."""
+
+
+class RaceController(QObject):
+    """Owns the scenario and its race; plays, steps, scrubs and edits them.
+
+    Signals
+    -------
+    surface_changed
+        The objective changed: views rebuild the surface (mesh, contours).
+    runners_changed
+        Runners were added, removed or restarted, or colours/labels changed.
+    stepped
+        New steps were computed (or the shown step moved): views redraw trails.
+    playing_changed(bool)
+        Play/pause state.
+    scenario_changed
+        Any edit of the scenario (for the window title's "modified" mark).
+    """
+
+    surface_changed = Signal()
+    runners_changed = Signal()
+    stepped = Signal()
+    playing_changed = Signal(bool)
+    scenario_changed = Signal()
+
+    def __init__(self, scenario: Scenario, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._on_tick)
+        self._speed = 60.0
+        self._carry = 0.0
+        self._last_tick = 0.0
+        self._shown: int | None = None
+        self._enabled: list[bool] = []
+        self.scenario = scenario
+        self.objective: Objective = scenario.objective()
+        self._enabled = [True] * len(scenario.optimizers)
+        self.race: Race
+        self._rebuild_race()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def playing(self) -> bool:
+        """True while the timer advances the race."""
+        return self._timer.isActive()
+
+    @property
+    def speed(self) -> float:
+        """Steps per second during play."""
+        return self._speed
+
+    @property
+    def computed_step(self) -> int:
+        """The furthest step any runner has reached."""
+        return int(self.race.steps_taken.max()) if self.race.n_runners else 0
+
+    @property
+    def shown_step(self) -> int:
+        """The step the views show: the live step, or the scrubbed one."""
+        return self.computed_step if self._shown is None else min(self._shown, self.computed_step)
+
+    @property
+    def enabled(self) -> list[bool]:
+        """Per scenario optimizer, whether it races."""
+        return list(self._enabled)
+
+    def race_entries(self) -> list[int]:
+        """Scenario optimizer index of each race entry (enabled optimizers only)."""
+        return [i for i, on in enumerate(self._enabled) if on]
+
+    def runner_colors(self) -> list[str]:
+        """'#rrggbb' per runner: the optimizer's colour, the same for all its starts."""
+        colors = self.optimizer_colors()
+        n_starts = len(self.scenario.starts)
+        return [colors[i] for i in self.race_entries() for _ in range(n_starts)]
+
+    def runner_labels(self) -> list[str]:
+        """Label per runner: the optimizer's label, plus the start number with several starts."""
+        n_starts = len(self.scenario.starts)
+        out = []
+        for i in self.race_entries():
+            label = self.scenario.optimizers[i].display_label()
+            out += [label if n_starts == 1 else f"{label} #{s + 1}" for s in range(n_starts)]
+        return out
+
+    def optimizer_colors(self) -> list[str]:
+        """Colour per scenario optimizer: the configured one or the palette's."""
+        palette = runner_palette()
+        return [
+            o.color or palette[i % len(palette)] for i, o in enumerate(self.scenario.optimizers)
+        ]
+
+    # ------------------------------------------------------------------ playback
+    def play(self) -> None:
+        """Start advancing the race on the timer."""
+        if self.playing:
+            return
+        if self._shown is not None:
+            self._shown = None
+            self.stepped.emit()
+        self._carry = 0.0
+        self._last_tick = time.perf_counter()
+        self._timer.start()
+        self.playing_changed.emit(True)
+
+    def pause(self) -> None:
+        """Stop the timer; the race keeps its state."""
+        if self.playing:
+            self._timer.stop()
+            self.playing_changed.emit(False)
+
+    def toggle_play(self) -> None:
+        """Play if paused, pause if playing."""
+        self.pause() if self.playing else self.play()
+
+    def step_once(self) -> None:
+        """Advance one step (or move the scrubbed view one step forward)."""
+        if self._shown is not None and self._shown < self.computed_step:
+            self.scrub(self._shown + 1)
+            return
+        self._shown = None
+        self._ensure_room(1)
+        self.race.step(1)
+        self.stepped.emit()
+
+    def reset(self) -> None:
+        """Every runner back at its start; playback paused."""
+        self.pause()
+        self._shown = None
+        self.race.reset()
+        self.runners_changed.emit()
+        self.stepped.emit()
+
+    def set_speed(self, steps_per_second: float) -> None:
+        """Steps per second during play (at least 1)."""
+        self._speed = max(1.0, float(steps_per_second))
+
+    def scrub(self, step: int) -> None:
+        """Show step ``step`` in every view (pauses play)."""
+        self.pause()
+        step = max(0, min(int(step), self.computed_step))
+        self._shown = None if step >= self.computed_step else step
+        self.stepped.emit()
+
+    def _ensure_room(self, steps: int) -> None:
+        """Let the race go past the scenario's step count when the user asks for more."""
+        if self.computed_step + steps > self.race.max_steps:
+            self.race.extend(self.computed_step + steps)
+
+    def _on_tick(self) -> None:
+        now = time.perf_counter()
+        self._carry += self._speed * (now - self._last_tick)
+        self._last_tick = now
+        want = int(self._carry)
+        if want < 1:
+            return
+        self._carry -= want
+        t0 = time.perf_counter()
+        made = 0
+        while made < want and not self.race.done and time.perf_counter() - t0 < ENGINE_BUDGET_S:
+            made += self.race.step(min(want - made, 16))
+        if made < want:
+            self._carry = 0.0  # the engine could not keep up: drop the backlog, stay responsive
+        if made:
+            self.stepped.emit()
+        if self.race.done:
+            self.pause()
+
+    # ------------------------------------------------------------------ editing
+    def load(self, scenario: Scenario) -> None:
+        """Replace everything with ``scenario`` (validated by the caller's loader)."""
+        objective = scenario.objective()
+        self.pause()
+        self.scenario = scenario
+        self.objective = objective
+        self._enabled = [True] * len(scenario.optimizers)
+        self._shown = None
+        self._rebuild_race()
+        self.surface_changed.emit()
+        self._structure_changed()
+
+    def set_surface(self, surface: Mapping[str, Any]) -> None:
+        """Switch to another surface; the runners restart from their starts."""
+        candidate = Scenario.from_dict({**self.scenario.to_dict(), "surface": dict(surface)})
+        objective = build_objective(candidate.surface)
+        self.scenario = candidate
+        self.objective = objective
+        self._shown = None
+        self._rebuild_race()
+        self.surface_changed.emit()
+        self._structure_changed()
+
+    def add_start(self, x: float, y: float) -> None:
+        """Every enabled optimizer gets a runner at (x, y), caught up with the others."""
+        if not (np.isfinite(x) and np.isfinite(y)):
+            raise ScenarioError("starts", f"start point ({x}, {y}) is not finite")
+        self._set_starts([*self.scenario.starts, (float(x), float(y))])
+        self.race.add_start((x, y))
+        self._after_edit()
+
+    def move_start(self, index: int, x: float, y: float) -> None:
+        """Move a start point; its runners restart from there."""
+        starts = list(self.scenario.starts)
+        starts[index] = (float(x), float(y))
+        self._set_starts(starts)
+        self.race.move_start(index, (x, y))
+        self._after_edit()
+
+    def remove_start(self, index: int) -> None:
+        """Remove a start point and its runners."""
+        starts = [p for i, p in enumerate(self.scenario.starts) if i != index]
+        self._set_starts(starts)
+        self.race.remove_start(index)
+        self._after_edit()
+
+    def clear_starts(self) -> None:
+        """Remove every start point."""
+        self._set_starts([])
+        self._rebuild_race()
+        self._structure_changed()
+
+    def add_optimizer(self, config: OptimizerConfig) -> None:
+        """Add an optimizer; it races from every start at once."""
+        entry = self._validated(config)
+        self.scenario = self.scenario.with_changes(optimizers=(*self.scenario.optimizers, config))
+        self._enabled.append(True)
+        self.race.add_entry(entry)
+        self._after_edit()
+
+    def update_optimizer(self, index: int, config: OptimizerConfig) -> None:
+        """Change one optimizer; only its runners re-run from their starts."""
+        entry = self._validated(config)
+        old = self.scenario.optimizers[index]
+        optimizers = list(self.scenario.optimizers)
+        optimizers[index] = config
+        self.scenario = self.scenario.with_changes(optimizers=tuple(optimizers))
+        if not self._enabled[index]:
+            self._structure_changed()
+            return
+        race_index = self.race_entries().index(index)
+        if old.entry() != entry:
+            self.race.replace_entry(race_index, entry)
+        self._after_edit()
+
+    def remove_optimizer(self, index: int) -> None:
+        """Remove an optimizer and its runners."""
+        was_enabled = self._enabled[index]
+        race_index = self.race_entries().index(index) if was_enabled else -1
+        optimizers = [o for i, o in enumerate(self.scenario.optimizers) if i != index]
+        self.scenario = self.scenario.with_changes(optimizers=tuple(optimizers))
+        del self._enabled[index]
+        if was_enabled:
+            self.race.remove_entry(race_index)
+        self._after_edit()
+
+    def set_enabled(self, index: int, enabled: bool) -> None:
+        """Include or exclude an optimizer from the race (its settings are kept)."""
+        if self._enabled[index] == enabled:
+            return
+        if enabled:
+            self._enabled[index] = True
+            position = self.race_entries().index(index)
+            self.race.add_entry(self.scenario.optimizers[index].entry(), position)
+        else:
+            position = self.race_entries().index(index)
+            self._enabled[index] = False
+            self.race.remove_entry(position)
+        self._after_edit()
+
+    def set_steps(self, steps: int) -> None:
+        """Change how many steps the race runs."""
+        self.scenario = self.scenario.with_changes(steps=int(steps))
+        self.race.extend(int(steps))
+        self.scenario_changed.emit()
+
+    # ------------------------------------------------------------------ internals
+    def _validated(self, config: OptimizerConfig):
+        try:
+            return config.entry()
+        except GdstudioError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError("optimizer", str(exc)) from None
+
+    def _set_starts(self, starts: Sequence[tuple[float, float]]) -> None:
+        self.scenario = self.scenario.with_changes(starts=tuple(starts))
+
+    def _rebuild_race(self) -> None:
+        enabled_only = self.scenario.with_changes(
+            optimizers=tuple(self.scenario.optimizers[i] for i in self.race_entries())
+        )
+        self.race = enabled_only.race(self.objective)
+
+    def _after_edit(self) -> None:
+        """Catch new runners up with the race, so every view shows the same step."""
+        self.race.catch_up()
+        self._structure_changed()
+
+    def _structure_changed(self) -> None:
+        self.runners_changed.emit()
+        self.stepped.emit()
+        self.scenario_changed.emit()

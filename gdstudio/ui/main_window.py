@@ -1,0 +1,360 @@
+"""The main window: 3D and contour views side by side, docks for panels and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gdstudio import __version__
+from gdstudio.engine.errors import GdstudioError
+from gdstudio.engine.presets import presets
+from gdstudio.engine.scenario import Scenario, load_scenario, save_scenario
+from gdstudio.ui import session
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.batch_panel import BatchPanel
+from gdstudio.ui.panels.inline_message import InlineMessage
+from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
+from gdstudio.ui.panels.readout import Readout
+from gdstudio.ui.panels.status_table import StatusTable
+from gdstudio.ui.panels.surface_panel import SurfacePanel
+from gdstudio.ui.playback_bar import PlaybackBar
+from gdstudio.ui.race_views import RaceViews
+
+SCENARIO_FILTER = "gdstudio scenarios (*.json);;All files (*)"
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    """The app's window. It owns the controller and wires views and panels to it."""
+
+    def __init__(self, controller: RaceController, settings: QSettings) -> None:
+        super().__init__()
+        self.controller = controller
+        self.settings = settings
+        self.path: Path | None = None
+        self.modified = False
+        self.setWindowTitle("gdstudio")
+        self.resize(1600, 1000)
+
+        self.views = RaceViews(controller, self)
+        self.caption = QLabel(wordWrap=True, objectName="caption")
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = InlineMessage()
+        self.playback = PlaybackBar(controller)
+        splitter = QSplitter(Qt.Orientation.Horizontal, objectName="viewSplitter")
+        splitter.addWidget(self.views.surface3d)
+        splitter.addWidget(self.views.contour)
+        splitter.setSizes([1, 1])
+        self.splitter = splitter
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(self.caption)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.playback)
+        self.setCentralWidget(central)
+
+        self.optimizer_panel = OptimizerPanel(controller)
+        self.surface_panel = SurfacePanel(controller)
+        self.batch_panel = BatchPanel(controller)
+        self.status_table = StatusTable(controller)
+        self.readout = Readout(controller)
+        left = [
+            self._dock("Optimizers", self.optimizer_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            self._dock("Surface", self.surface_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            self._dock("Batch mode", self.batch_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+        ]
+        self.tabifyDockWidget(left[0], left[1])
+        self.tabifyDockWidget(left[1], left[2])
+        left[0].raise_()
+        self._dock("Loss", self.views.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        runners = self._dock("Runners", self.status_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        readout = self._dock("Readout", self.readout, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(runners, readout, Qt.Orientation.Vertical)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        self.views.contour.cursor_moved.connect(self.readout.show_cursor)
+        self.views.contour.cursor_left.connect(self.readout.clear_cursor)
+        self.status_table.runner_selected.connect(self.readout.select_runner)
+        self.status_table.runner_selected.connect(self.views.select_runner)
+        self.batch_panel.batch_overlay_toggled.connect(self.views.set_batch_overlay)
+        self.views.error.connect(self.message.show_error)
+        controller.scenario_changed.connect(self._on_scenario_change)
+
+        self._autosave = QTimer(self, singleShot=True, interval=1000)
+        self._autosave.timeout.connect(self._save_session)
+        self._build_menus()
+        self._restored = self._restore_layout()
+        self._show_caption()
+
+    # ------------------------------------------------------------------ layout
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self, objectName=f"dock{title.replace(' ', '')}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _restore_layout(self) -> bool:
+        """Restore the saved window layout; False on a first launch."""
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        split = self.settings.value("window/splitter")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        if isinstance(split, QByteArray):
+            self.splitter.restoreState(split)
+        return isinstance(state, QByteArray)
+
+    def showEvent(self, event) -> None:
+        """On a first launch, give the views most of the window."""
+        super().showEvent(event)
+        if not self._restored:
+            self._restored = True
+            docks = {d.windowTitle(): d for d in self.findChildren(QDockWidget)}
+            self.resizeDocks([docks["Optimizers"], docks["Runners"]], [330, 330],
+                             Qt.Orientation.Horizontal)  # fmt: skip
+            self.resizeDocks([docks["Loss"]], [230], Qt.Orientation.Vertical)
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+
+    # ------------------------------------------------------------------ menus
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New", self.new_scenario, QKeySequence.StandardKey.New)
+        self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save &As…", self.save_as_dialog, QKeySequence.StandardKey.SaveAs)
+        file_menu.addSeparator()
+        self.export_action = self._action(file_menu, "&Export Animation…", self.export_dialog,
+                                          QKeySequence("Ctrl+E"))  # fmt: skip
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._refresh_recent()
+
+        race_menu = bar.addMenu("&Race")
+        c = self.controller
+        self._action(race_menu, "&Play / Pause", c.toggle_play, QKeySequence(Qt.Key.Key_Space))
+        self._action(race_menu, "&Step", c.step_once, QKeySequence(Qt.Key.Key_Right))
+        self._action(race_menu, "&Back One Step", self._step_back, QKeySequence(Qt.Key.Key_Left))
+        self._action(race_menu, "&Reset", c.reset, QKeySequence("R"))
+        race_menu.addSeparator()
+        self._action(race_menu, "Remove Selected &Start", self._remove_selected_start,
+                     QKeySequence(QKeySequence.StandardKey.Delete))  # fmt: skip
+        self._action(race_menu, "&Clear Start Points", c.clear_starts, QKeySequence("Ctrl+Shift+C"))
+
+        presets_menu = bar.addMenu("&Presets")
+        for i, p in enumerate(presets()):
+            action = self._action(presets_menu, p.title, lambda _=False, p=p: self.load_preset(p))
+            action.setToolTip(p.caption)
+            action.setObjectName(f"preset-{p.key}")
+            if i < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+        presets_menu.setToolTipsVisible(True)
+
+        view_menu = bar.addMenu("&View")
+        self.log_action = self._action(view_menu, "&Log Height Scale", self.views.set_log_scale,
+                                       QKeySequence("Ctrl+L"))  # fmt: skip
+        self.log_action.setCheckable(True)
+        self.log_action.setChecked(self.views.log_scale)
+        self.controller.surface_changed.connect(
+            lambda: self.log_action.setChecked(self.views.log_scale)
+        )
+        view_menu.addSeparator()
+        for dock in self.findChildren(QDockWidget):
+            view_menu.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard Shortcuts", self._show_shortcuts, QKeySequence("F1"))
+        self._action(help_menu, "&About gdstudio", self._show_about)
+
+    def _action(self, menu, text: str, slot, shortcut: QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in session.recent_files(self.settings):
+            self._action(self.recent_menu, path, lambda _=False, p=path: self.open_path(Path(p)))
+        self.recent_menu.setEnabled(not self.recent_menu.isEmpty())
+
+    # ------------------------------------------------------------------ documents
+    def load_preset(self, preset) -> None:
+        """Load a preset and start racing at once."""
+        if not self._confirm_discard():
+            return
+        self._set_scenario(preset.scenario, None)
+        self.controller.play()
+
+    def new_scenario(self) -> None:
+        """An empty scenario on the default surface, no start points."""
+        if not self._confirm_discard():
+            return
+        self._set_scenario(session.blank_scenario(), None)
+
+    def open_dialog(self) -> None:
+        """Ask for a scenario file and open it."""
+        if not self._confirm_discard():
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Open scenario", self._dialog_dir(),
+                                              SCENARIO_FILTER)  # fmt: skip
+        if name:
+            self.open_path(Path(name), confirmed=True)
+
+    def open_path(self, path: Path, confirmed: bool = False) -> bool:
+        """Open a scenario file; a bad file leaves the current race and shows why."""
+        if not confirmed and not self._confirm_discard():
+            return False
+        try:
+            scenario = load_scenario(path)
+        except GdstudioError as exc:
+            self.message.show_error(str(exc))
+            return False
+        self._set_scenario(scenario, path)
+        session.add_recent(self.settings, path)
+        self._refresh_recent()
+        return True
+
+    def save(self) -> bool:
+        """Save to the current file, or ask for one."""
+        if self.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.path)
+
+    def save_as_dialog(self) -> bool:
+        """Ask for a file name and save there."""
+        name, _ = QFileDialog.getSaveFileName(self, "Save scenario", self._dialog_dir(),
+                                              SCENARIO_FILTER)  # fmt: skip
+        if not name:
+            return False
+        path = Path(name)
+        if path.suffix == "":
+            path = path.with_suffix(".json")
+        return self.save_to(path)
+
+    def save_to(self, path: Path) -> bool:
+        """Write the scenario atomically; on failure the old file stays and we say why."""
+        try:
+            save_scenario(self.controller.scenario, path)
+        except OSError as exc:
+            self.message.show_error(f"Could not save {path}: {exc.strerror or exc}")
+            return False
+        self.path = path
+        self.modified = False
+        session.add_recent(self.settings, path)
+        self._refresh_recent()
+        self._update_title()
+        self.message.show_info(f"Saved {path.name}")
+        return True
+
+    def export_dialog(self) -> None:
+        """File → Export Animation."""
+        from gdstudio.export.dialog import ExportDialog
+
+        ExportDialog(self.controller, self.views, self).open()
+
+    def _set_scenario(self, scenario: Scenario, path: Path | None) -> None:
+        try:
+            self.controller.load(scenario)
+        except GdstudioError as exc:
+            self.message.show_error(str(exc))
+            return
+        self.path = path
+        self.modified = False
+        self.message.clear()
+        self._show_caption()
+        self._update_title()
+
+    def _confirm_discard(self) -> bool:
+        """True when there are no unsaved edits, or the user agrees to drop or save them."""
+        if not self.modified or self.path is None:
+            return True  # an untitled race lives on in the session file anyway
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save changes to {self.path.name}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )  # fmt: skip
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _dialog_dir(self) -> str:
+        return str(self.path.parent) if self.path else str(Path.home())
+
+    def _on_scenario_change(self) -> None:
+        self.modified = True
+        self._update_title()
+        self._autosave.start()
+
+    def _update_title(self) -> None:
+        name = self.path.name if self.path else (self.controller.scenario.title or "untitled")
+        self.setWindowTitle(f"{name}{'*' if self.modified else ''} — gdstudio")
+
+    def _show_caption(self) -> None:
+        s = self.controller.scenario
+        text = f"<b>{s.title}</b> — {s.caption}" if s.title and s.caption else (s.title or "")
+        self.caption.setText(text)
+        self.caption.setVisible(bool(text))
+
+    # ------------------------------------------------------------------ actions
+    def _step_back(self) -> None:
+        self.controller.scrub(self.controller.shown_step - 1)
+
+    def _remove_selected_start(self) -> None:
+        index = self.views.selected_start
+        if index is not None and index < len(self.controller.scenario.starts):
+            self.controller.remove_start(index)
+
+    def _show_shortcuts(self) -> None:
+        rows = [
+            ("Space", "play / pause"), ("→ / ←", "one step forward / back"), ("R", "reset"),
+            ("Click on a view", "add a start point"), ("Drag a start", "move it"),
+            ("Right-click or Delete", "remove a start"), ("Ctrl+Shift+C", "clear start points"),
+            ("Ctrl+1…9", "presets"), ("Ctrl+L", "log height scale"),
+            ("Ctrl+E", "export animation"), ("Ctrl+N / O / S", "new / open / save"),
+        ]  # fmt: skip
+        html = "<table>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
+        QMessageBox.information(self, "Keyboard shortcuts", html + "</table>")
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self, "About gdstudio",
+            f"<b>gdstudio {__version__}</b><br>Watch gradient-descent optimizers race on "
+            "loss surfaces.<br>Optimizers follow torch.optim's hyperparameters and numbers.",
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ session
+    def _save_session(self) -> None:
+        session.save_last(self.controller.scenario, self.path)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the layout and the race; pause the timer."""
+        self.controller.pause()
+        self._save_layout()
+        self._save_session()
+        super().closeEvent(event)

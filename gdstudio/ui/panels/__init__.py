@@ -1,0 +1,1 @@
+"""Side panels: optimizers, surface, batch mode, runner status."""

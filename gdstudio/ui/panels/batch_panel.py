@@ -1,0 +1,177 @@
+"""Batch mode: a toy dataset, a model, the batch size, and the data with each runner's fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gdstudio.engine.datasets import DATASETS
+from gdstudio.engine.errors import GdstudioError
+from gdstudio.engine.models import MODELS
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.inline_message import InlineMessage
+
+GRID_POINTS = 60
+
+
+class BatchPanel(QWidget):
+    """Dataset, model and batch size; a plot of the data with every runner's current model."""
+
+    batch_overlay_toggled = Signal(bool)
+
+    def __init__(self, controller: RaceController) -> None:
+        super().__init__()
+        self._controller = controller
+        self.dataset = QComboBox()
+        for name, spec in DATASETS.items():
+            self.dataset.addItem(spec.title, name)
+            self.dataset.setItemData(self.dataset.count() - 1, spec.description,
+                                     Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+        self.n_samples = QSpinBox(minimum=2, maximum=100_000, value=200, toolTip="rows")
+        self.noise = QDoubleSpinBox(minimum=0, maximum=100, value=0.5, singleStep=0.1)
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        self.model = QComboBox()
+        for name, spec in MODELS.items():
+            self.model.addItem(f"{spec.title}: {spec.formula}", name)
+            self.model.setItemData(self.model.count() - 1, spec.description,
+                                   Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+        self.full = QRadioButton("Full batch", toolTip="every row for every step: smooth")
+        self.stochastic = QRadioButton("Stochastic (1)", toolTip="one row per step: noisy")
+        self.mini = QRadioButton("Mini-batch", toolTip="k rows per step")
+        self.mini_size = QSpinBox(minimum=2, maximum=100_000, value=32)
+        self.mode = QButtonGroup(self)
+        for b in (self.full, self.stochastic, self.mini):
+            self.mode.addButton(b)
+        self.full.setChecked(True)
+        modes = QHBoxLayout()
+        for w in (self.full, self.stochastic, self.mini, self.mini_size):
+            modes.addWidget(w)
+        self.apply_button = QPushButton("Use this dataset")
+        self.overlay = QCheckBox("Show the current mini-batch's loss surface on the map")
+        self.message = InlineMessage()
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(180)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "x")
+        self.plot.setLabel("left", "y")
+        self.scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush("#55555590"))
+        self.plot.addItem(self.scatter)
+        self.fits: list[pg.PlotCurveItem] = []
+
+        form = QFormLayout()
+        form.addRow("Dataset", self.dataset)
+        form.addRow("Samples", self.n_samples)
+        form.addRow("Noise", self.noise)
+        form.addRow("Seed", self.seed)
+        form.addRow("Model", self.model)
+        form.addRow("Batch", modes)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.apply_button)
+        layout.addWidget(self.overlay)
+        layout.addWidget(self.message)
+        layout.addWidget(self.plot, 1)
+
+        self.apply_button.clicked.connect(self.apply)
+        self.overlay.toggled.connect(self.batch_overlay_toggled)
+        self.dataset.currentIndexChanged.connect(self._on_dataset_pick)
+        controller.surface_changed.connect(self._on_surface_change)
+        controller.runners_changed.connect(self._on_runners_change)
+        controller.stepped.connect(self._on_step)
+        self._on_surface_change()
+
+    def _on_dataset_pick(self) -> None:
+        spec = DATASETS[self.dataset.currentData()]
+        self.noise.setValue(spec.noise)
+        wanted = "logistic_regression" if spec.task == "classification" else "linear_regression"
+        self.model.setCurrentIndex(self.model.findData(wanted))
+
+    def surface(self) -> dict:
+        """The batch-mode surface the panel describes."""
+        out: dict = {
+            "dataset": {"name": self.dataset.currentData(), "n_samples": self.n_samples.value(),
+                        "noise": self.noise.value(), "seed": self.seed.value()},
+            "model": self.model.currentData(),
+        }  # fmt: skip
+        if self.stochastic.isChecked():
+            out["batch_size"] = 1
+        elif self.mini.isChecked():
+            out["batch_size"] = self.mini_size.value()
+        return out
+
+    def apply(self) -> None:
+        """Race on the chosen dataset and model."""
+        try:
+            self._controller.set_surface(self.surface())
+        except GdstudioError as exc:
+            self.message.show_error(str(exc))
+            return
+        self.message.clear()
+
+    def _on_surface_change(self) -> None:
+        obj = self._controller.objective
+        data = getattr(obj, "dataset", None)
+        self.plot.setEnabled(data is not None)
+        self.overlay.setEnabled(data is not None)
+        if data is None:
+            self.scatter.setData(x=[], y=[])
+            return
+        surface = self._controller.scenario.surface
+        spec = surface.get("dataset", {})
+        if "name" in spec:
+            self.dataset.blockSignals(True)
+            self.dataset.setCurrentIndex(self.dataset.findData(spec["name"]))
+            self.dataset.blockSignals(False)
+        self.model.setCurrentIndex(self.model.findData(surface.get("model")))
+        size = surface.get("batch_size")
+        (self.full if size is None else self.stochastic if size == 1 else self.mini).setChecked(
+            True
+        )
+        if size and size > 1:
+            self.mini_size.setValue(size)
+        self.scatter.setData(x=data.X, y=data.y)
+        self._x_grid = np.linspace(float(data.X.min()), float(data.X.max()), GRID_POINTS)
+        self._on_runners_change()
+
+    def _on_runners_change(self) -> None:
+        for item in self.fits:
+            self.plot.removeItem(item)
+        self.fits = []
+        if getattr(self._controller.objective, "dataset", None) is None:
+            return
+        for color in self._controller.runner_colors():
+            curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2))
+            self.plot.addItem(curve)
+            self.fits.append(curve)
+        self._on_step()
+
+    def _on_step(self) -> None:
+        obj = self._controller.objective
+        if not self.fits or not self.isVisible() or not hasattr(obj, "predict"):
+            return
+        race = self._controller.race
+        shown = np.minimum(race.counts, self._controller.shown_step + 1)
+        pos = race.trajectory[shown - 1, np.arange(race.n_runners)]
+        lines = obj.predict(pos, self._x_grid)
+        for curve, y in zip(self.fits, lines, strict=True):
+            curve.setData(self._x_grid, y)
+
+    def showEvent(self, event) -> None:
+        """Catch up when the tab becomes visible (updates are skipped while hidden)."""
+        super().showEvent(event)
+        self._on_step()

@@ -1,0 +1,93 @@
+"""The readout: position, value, gradient and status of the selected runner and the cursor."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.status_table import status_text
+
+
+def curvature_note(hessian: np.ndarray, grad_norm: float) -> str:
+    """Eigenvalues of the Hessian and what they make of the point."""
+    lo, hi = np.linalg.eigvalsh(hessian)
+    flat = grad_norm < 1e-6
+    if lo < 0 < hi:
+        kind = "saddle point" if flat else "saddle-shaped (mixed curvature)"
+    elif lo > 0:
+        kind = "minimum" if flat else "curving up"
+    elif hi < 0:
+        kind = "maximum" if flat else "curving down"
+    else:
+        kind = "flat direction"
+    return f"Hessian eigenvalues: ({lo:.3g}, {hi:.3g}) — {kind}"
+
+
+class Readout(QWidget):
+    """Two boxes of numbers, as in the seed article's interactive example."""
+
+    def __init__(self, controller: RaceController) -> None:
+        super().__init__()
+        self._controller = controller
+        self._runner: int | None = 0
+        self.runner_box, self.runner_text = self._box("Selected runner")
+        self.cursor_box, self.cursor_text = self._box("Under the cursor")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.runner_box)
+        layout.addWidget(self.cursor_box)
+        layout.addStretch(1)
+        controller.stepped.connect(self._on_step)
+        controller.runners_changed.connect(self._on_step)
+        self.clear_cursor()
+        self._on_step()
+
+    @staticmethod
+    def _box(title: str) -> tuple[QGroupBox, QLabel]:
+        box = QGroupBox(title)
+        label = QLabel()
+        label.setStyleSheet("font-family: monospace;")
+        label.setWordWrap(True)
+        QVBoxLayout(box).addWidget(label)
+        return box, label
+
+    def select_runner(self, r: int) -> None:
+        """Follow runner ``r``."""
+        self._runner = r
+        self._on_step()
+
+    def show_cursor(self, x: float, y: float) -> None:
+        """Value, gradient and curvature of the surface at (x, y)."""
+        obj = self._controller.objective
+        p = np.array([[x, y]])
+        with np.errstate(all="ignore"):
+            value = float(obj.value(p)[0])
+            g = obj.grad(p)[0]
+            h = obj.hessian(p)[0]
+        lines = [f"Position: ({x:.3f}, {y:.3f})", f"Value: {value:.4g}",
+                 f"Gradient: ({g[0]:.3g}, {g[1]:.3g})"]  # fmt: skip
+        if np.all(np.isfinite(h)):
+            lines.append(curvature_note(h, float(np.hypot(*g))))
+        self.cursor_text.setText("\n".join(lines))
+
+    def clear_cursor(self) -> None:
+        """No cursor over the map."""
+        self.cursor_text.setText("Move the mouse over the contour map.")
+
+    def _on_step(self) -> None:
+        c = self._controller
+        race = c.race
+        r = self._runner
+        if r is None or r >= race.n_runners:
+            self.runner_text.setText("No runner: click on the map to add a start point.")
+            return
+        k = min(int(race.counts[r]) - 1, c.shown_step)
+        x, y = race.trajectory[k, r]
+        g = c.objective.grad(np.array([[x, y]]))[0]
+        at_end = k >= int(race.counts[r]) - 1
+        state = status_text(int(race.status[r]), int(race.steps_taken[r])) if at_end else "running"
+        label = c.runner_labels()[r]
+        self.runner_text.setText("\n".join([
+            label, f"Step: {k}", f"Position: ({x:.2f}, {y:.2f})", f"Value: {race.loss[k, r]:.2f}",
+            f"Gradient: ({g[0]:.2f}, {g[1]:.2f})", f"Status: {state[0].upper() + state[1:]}",
+        ]))  # fmt: skip

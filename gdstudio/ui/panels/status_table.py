@@ -1,0 +1,102 @@
+"""The runner legend: colour, label, start, status, loss and gradient norm per runner."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from gdstudio.engine.race import Status
+from gdstudio.ui.controller import RaceController
+
+COLUMNS = ("", "runner", "start", "status", "loss", "‖∇f‖")
+
+
+def status_text(status: int, steps: int) -> str:
+    """'running', 'converged at step k', 'diverged at step k' or 'stopped at step k'."""
+    if status == Status.CONVERGED:
+        return f"converged at step {steps}"
+    if status == Status.DIVERGED:
+        return f"diverged at step {steps + 1}"
+    if status == Status.MAX_STEPS:
+        return f"stopped at step {steps}"
+    return "running"
+
+
+class StatusTable(QTableWidget):
+    """One row per runner, updated as the race steps; a click selects the runner."""
+
+    runner_selected = Signal(int)
+
+    def __init__(self, controller: RaceController) -> None:
+        super().__init__(0, len(COLUMNS))
+        self._controller = controller
+        self.setHorizontalHeaderLabels(COLUMNS)
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.setToolTip("Every runner's state; click a row to follow it in the readout")
+        self.itemSelectionChanged.connect(self._on_selection_change)
+        controller.runners_changed.connect(self._on_runners_change)
+        controller.stepped.connect(self._on_step)
+        self._on_runners_change()
+
+    def status_text(self, r: int) -> str:
+        """The status cell of runner ``r``."""
+        return self.item(r, 3).text()
+
+    def _on_runners_change(self) -> None:
+        c = self._controller
+        colors, labels = c.runner_colors(), c.runner_labels()
+        starts = c.scenario.starts
+        self.setRowCount(len(labels))
+        for r, (color, label) in enumerate(zip(colors, labels, strict=True)):
+            swatch = QTableWidgetItem("●")
+            swatch.setForeground(QBrush(QColor(color)))
+            self.setItem(r, 0, swatch)
+            self.setItem(r, 1, QTableWidgetItem(label))
+            x, y = starts[c.race.runner_start(r)]
+            self.setItem(r, 2, QTableWidgetItem(f"({x:.3g}, {y:.3g})"))
+            for col in (3, 4, 5):
+                self.setItem(r, col, QTableWidgetItem(""))
+        self._on_step()
+
+    def _on_step(self) -> None:
+        c = self._controller
+        race = c.race
+        if self.rowCount() != race.n_runners:
+            return
+        shown = np.minimum(race.counts, c.shown_step + 1)
+        rows = np.arange(race.n_runners)
+        loss = race.loss[shown - 1, rows] if len(rows) else []
+        gn = race.grad_norm[shown - 1, rows] if len(rows) else []
+        status, steps = race.status, race.steps_taken
+        for r in rows.tolist():
+            at_end = shown[r] >= race.counts[r]
+            text = status_text(int(status[r]), int(steps[r])) if at_end else "running"
+            cell = self.item(r, 3)
+            if cell.text() != text:
+                cell.setText(text)
+                diverged = at_end and status[r] == Status.DIVERGED
+                cell.setForeground(QBrush(QColor("#b00020" if diverged else "#202020")))
+                font = cell.font()
+                font.setBold(bool(diverged))
+                cell.setFont(font)
+            self.item(r, 4).setText(f"{loss[r]:.5g}")
+            self.item(r, 5).setText(f"{gn[r]:.3g}")
+
+    def _on_selection_change(self) -> None:
+        rows = self.selectionModel().selectedRows()
+        if rows:
+            self.runner_selected.emit(rows[0].row())
+
+    def sizeHint(self):
+        """Wide enough for the status text."""
+        hint = super().sizeHint()
+        hint.setWidth(560)
+        return hint

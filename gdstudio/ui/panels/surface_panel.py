@@ -1,0 +1,175 @@
+"""Choose the surface: a built-in function with its parameters, or your own formula."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gdstudio.engine.errors import FormulaError, GdstudioError
+from gdstudio.engine.functions import FUNCTIONS
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
+from gdstudio.ui.panels.inline_message import InlineMessage
+
+
+class DomainFields(QWidget):
+    """xmin, xmax, ymin, ymax."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.boxes = [QDoubleSpinBox(minimum=-1e6, maximum=1e6, decimals=3) for _ in range(4)]
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for box, tip in zip(self.boxes, ("x min", "x max", "y min", "y max"), strict=True):
+            box.setToolTip(tip)
+            layout.addWidget(box)
+
+    def set_domain(self, domain) -> None:
+        """Show ``domain``."""
+        for box, v in zip(self.boxes, (*domain[0], *domain[1]), strict=True):
+            box.setValue(float(v))
+
+    def domain(self) -> list[list[float]]:
+        """The domain as the scenario format writes it."""
+        v = [b.value() for b in self.boxes]
+        return [[v[0], v[1]], [v[2], v[3]]]
+
+
+class SurfacePanel(QWidget):
+    """Built-in functions (with the lesson each teaches) and a formula editor."""
+
+    def __init__(self, controller: RaceController) -> None:
+        super().__init__()
+        self._controller = controller
+        self.combo = QComboBox()
+        for name, spec in FUNCTIONS.items():
+            self.combo.addItem(spec.title, name)
+            self.combo.setItemData(self.combo.count() - 1, spec.description,
+                                   Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+        self.lesson = QLabel(wordWrap=True)
+        self.lesson.setStyleSheet("color: #555; font-style: italic;")
+        self.params = ParamForm()
+        self.domain = DomainFields()
+        self.apply_button = QPushButton("Use this function")
+        builtin = QGroupBox("Built-in function")
+        form = QFormLayout(builtin)
+        form.addRow(self.combo)
+        form.addRow(self.lesson)
+        form.addRow(self.params)
+        form.addRow("Domain", self.domain)
+        form.addRow(self.apply_button)
+
+        self.formula = QLineEdit(placeholderText="e.g. x**2 + 3*sin(y)")
+        self.formula.setToolTip("A function of x and y: numbers, + - * / ** ^, parentheses, "
+                                "pi, e, and sin cos tan exp log sqrt abs tanh arctan …")  # fmt: skip
+        self.formula_domain = DomainFields()
+        self.formula_domain.set_domain(((-3, 3), (-3, 3)))
+        self.formula_message = InlineMessage()
+        self.formula_button = QPushButton("Use this formula")
+        user = QGroupBox("Your formula")
+        uform = QFormLayout(user)
+        uform.addRow(self.formula)
+        uform.addRow(self.formula_message)
+        uform.addRow("Domain", self.formula_domain)
+        uform.addRow(self.formula_button)
+        self.message = InlineMessage()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(builtin)
+        layout.addWidget(user)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+
+        self.combo.currentIndexChanged.connect(self._on_function_pick)
+        self.apply_button.clicked.connect(self.apply_function)
+        self.params.committed.connect(self.apply_function)
+        self.formula.textChanged.connect(self._on_formula_edit)
+        self.formula.returnPressed.connect(self.apply_formula)
+        self.formula_button.clicked.connect(self.apply_formula)
+        controller.surface_changed.connect(self._on_surface_change)
+        self._on_surface_change()
+
+    def _on_surface_change(self) -> None:
+        surface = self._controller.scenario.surface
+        self.combo.blockSignals(True)
+        if "function" in surface:
+            self.combo.setCurrentIndex(self.combo.findData(surface["function"]))
+            self._show_function(surface["function"], surface.get("params", {}))
+            self.domain.set_domain(self._controller.objective.domain)
+        elif "expression" in surface:
+            self.formula.blockSignals(True)
+            self.formula.setText(surface["expression"])
+            self.formula.blockSignals(False)
+            self.formula_domain.set_domain(self._controller.objective.domain)
+        self.combo.blockSignals(False)
+
+    def _show_function(self, name: str, values: dict[str, Any]) -> None:
+        spec = FUNCTIONS[name]
+        self.lesson.setText(spec.description)
+        fields = [Field(k, v, doc=spec.param_docs.get(k, "")) for k, v in spec.params.items()]
+        self.params.set_fields(fields, values)
+        self.params.setVisible(bool(fields))
+
+    def _on_function_pick(self) -> None:
+        name = self.combo.currentData()
+        self._show_function(name, {})
+        self.domain.set_domain(FUNCTIONS[name].domain)
+        self.apply_function()
+
+    def apply_function(self) -> None:
+        """Switch the race to the chosen built-in function."""
+        try:
+            params = self.params.values()
+        except ValueError as exc:
+            self.message.show_error(str(exc))
+            return
+        name = self.combo.currentData()
+        defaults = FUNCTIONS[name].params
+        surface: dict[str, Any] = {"function": name, "domain": self.domain.domain()}
+        changed = {k: v for k, v in params.items() if v != defaults.get(k)}
+        if changed:
+            surface["params"] = changed
+        self._apply(surface, self.message)
+
+    def _on_formula_edit(self, text: str) -> None:
+        from gdstudio.engine.formula import check_formula
+
+        if not text.strip():
+            self.formula_message.clear()
+            return
+        try:
+            check_formula(text)
+        except FormulaError as exc:
+            caret = ""
+            if exc.position is not None:
+                caret = f"<br><code>{text[: exc.position]}<u><b>{text[exc.position : exc.position + 1] or ' '}</b></u></code>"
+            self.formula_message.show_error(f"{exc}{caret}")
+            return
+        self.formula_message.show_info("✓ valid — press Enter to use it")
+
+    def apply_formula(self) -> None:
+        """Switch the race to the typed formula (the old surface stays if it is bad)."""
+        text = self.formula.text()
+        surface = {"expression": text, "domain": self.formula_domain.domain()}
+        self._apply(surface, self.formula_message)
+
+    def _apply(self, surface: dict[str, Any], message: InlineMessage) -> None:
+        try:
+            self._controller.set_surface(surface)
+        except GdstudioError as exc:
+            message.show_error(str(exc))
+            return
+        message.clear()

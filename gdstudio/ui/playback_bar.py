@@ -1,0 +1,79 @@
+"""Playback controls: play/pause, step, reset, speed, step counter and timeline."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
+
+from gdstudio.ui.controller import RaceController
+
+
+class PlaybackBar(QWidget):
+    """A row of transport controls bound to a :class:`RaceController`.
+
+    The timeline slider spans every computed step; dragging it scrubs all
+    views back through the race.
+    """
+
+    def __init__(self, controller: RaceController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        style = self.style()
+        self.play_button = QToolButton(toolTip="Play / pause (Space)")
+        self.play_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.step_button = QToolButton(toolTip="One step (Right arrow)")
+        self.step_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward))
+        self.reset_button = QToolButton(toolTip="Reset every runner to its start (R)")
+        self.reset_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward))
+        self.speed = QSpinBox(
+            minimum=1, maximum=2000, value=int(controller.speed), suffix=" steps/s",
+            toolTip="How many steps per second the race advances while playing",
+        )  # fmt: skip
+        self.timeline = QSlider(Qt.Orientation.Horizontal, toolTip="Scrub back through the race")
+        self.timeline.setMinimum(0)
+        self.counter = QLabel(toolTip="Shown step / computed steps")
+        self.counter.setMinimumWidth(120)
+        self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        for w in (self.play_button, self.step_button, self.reset_button):
+            layout.addWidget(w)
+        layout.addWidget(self.speed)
+        layout.addWidget(self.timeline, 1)
+        layout.addWidget(self.counter)
+
+        self.play_button.clicked.connect(controller.toggle_play)
+        self.step_button.clicked.connect(controller.step_once)
+        self.reset_button.clicked.connect(controller.reset)
+        self.speed.valueChanged.connect(controller.set_speed)
+        self.timeline.valueChanged.connect(self._on_timeline_change)
+        controller.stepped.connect(self._on_step_change)
+        controller.playing_changed.connect(self._on_playing_change)
+        self._on_step_change()
+
+    def _on_timeline_change(self, value: int) -> None:
+        if value != self._controller.shown_step:
+            self._controller.scrub(value)
+
+    def _on_step_change(self) -> None:
+        c = self._controller
+        self.timeline.blockSignals(True)
+        self.timeline.setMaximum(c.computed_step)
+        self.timeline.setValue(c.shown_step)
+        self.timeline.blockSignals(False)
+        self.counter.setText(f"step {c.shown_step} / {c.computed_step}")
+
+    def _on_playing_change(self, playing: bool) -> None:
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(icon))

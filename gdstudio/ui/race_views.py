@@ -1,0 +1,144 @@
+"""Glue between the controller and the three views (3D, contour, loss).
+
+The views render arrays and report mouse intent; this object feeds them the
+controller's state on its signals and turns their clicks into controller calls.
+Every view shows the same runners, colours and step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from gdstudio.engine.errors import GdstudioError
+from gdstudio.engine.grid import sample_grid, wants_log_scale
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.views.contour import ContourView
+from gdstudio.ui.views.loss_plot import LossPlot
+from gdstudio.ui.views.surface3d import SurfaceView3D
+
+GRID_RESOLUTION = 200
+
+
+class RaceViews(QObject):
+    """Owns the 3D view, the contour view and the loss plot for one controller.
+
+    ``error(str)`` carries a message for the window to show when a click could
+    not be applied (for example a start point outside the finite region).
+    """
+
+    error = Signal(str)
+
+    def __init__(self, controller: RaceController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.surface3d = SurfaceView3D()
+        self.contour = ContourView()
+        self.loss_plot = LossPlot()
+        self.selected_start: int | None = None
+        self.selected_runner: int | None = None
+        self._log_scale = False
+        self._batch_overlay = False
+
+        controller.surface_changed.connect(self._choose_scale)
+        controller.surface_changed.connect(self._on_surface_change)
+        controller.runners_changed.connect(self._on_runners_change)
+        controller.stepped.connect(self._on_step)
+        self.contour.point_clicked.connect(self._add_start)
+        self.surface3d.point_picked.connect(self._add_start)
+        self.contour.start_moved.connect(self._move_start)
+        self.contour.start_removed.connect(self._remove_start)
+        self.contour.start_selected.connect(self._select_start)
+        self._choose_scale()
+        self._on_surface_change()
+        self._on_runners_change()
+        self._on_step()
+
+    # ------------------------------------------------------------------ user intent
+    def _add_start(self, x: float, y: float) -> None:
+        self._apply(self.controller.add_start, x, y)
+        self.selected_start = len(self.controller.scenario.starts) - 1
+
+    def _move_start(self, index: int, x: float, y: float) -> None:
+        self.selected_start = index
+        self._apply(self.controller.move_start, index, x, y)
+
+    def _select_start(self, index: int) -> None:
+        self.selected_start = index
+
+    def _remove_start(self, index: int) -> None:
+        self.selected_start = None
+        self._apply(self.controller.remove_start, index)
+
+    def _apply(self, method, *args) -> None:
+        try:
+            method(*args)
+        except GdstudioError as exc:
+            self.error.emit(str(exc))
+
+    def set_log_scale(self, on: bool) -> None:
+        """Log scale of the height in the 3D view (and contour levels)."""
+        self._log_scale = bool(on)
+        self._on_surface_change()
+
+    @property
+    def log_scale(self) -> bool:
+        """Whether heights are drawn on a log scale."""
+        return self._log_scale
+
+    def _choose_scale(self) -> None:
+        """Log heights by default where a linear scale would hide the valley (Rosenbrock)."""
+        obj = self.controller.objective
+        coarse = sample_grid(obj.value, obj.domain, 60)
+        self._log_scale = wants_log_scale(coarse.z)
+
+    def select_runner(self, r: int) -> None:
+        """Remember the runner the user picked in the table."""
+        self.selected_runner = r
+
+    def set_batch_overlay(self, on: bool) -> None:
+        """Show the loss surface of the current mini-batch over the contour map."""
+        self._batch_overlay = bool(on)
+        self._update_overlay()
+
+    # ------------------------------------------------------------------ model -> views
+    def _on_surface_change(self) -> None:
+        obj = self.controller.objective
+        grid = sample_grid(obj.value, obj.domain, GRID_RESOLUTION)
+        self._grid = grid
+        self.surface3d.set_surface(grid, obj.minima, log_scale=self._log_scale)
+        self.contour.set_surface(grid, obj.minima, log_scale=self._log_scale)
+        labels = ("w", "b") if obj.n_samples is not None else ("x", "y")
+        self.contour.set_axis_labels(*labels)
+        self._update_overlay()
+
+    def _on_runners_change(self) -> None:
+        c = self.controller
+        colors, labels = c.runner_colors(), c.runner_labels()
+        for view in (self.surface3d, self.contour, self.loss_plot):
+            view.set_runners(colors, labels)
+        starts = np.asarray(c.scenario.starts, dtype=np.float64).reshape(-1, 2)
+        self.surface3d.set_starts(starts)
+        self.contour.set_starts(starts)
+
+    def _on_step(self) -> None:
+        race = self.controller.race
+        step = self.controller.shown_step
+        counts, status = race.counts, race.status
+        self.surface3d.show_state(race.trajectory, race.loss, counts, status, upto_step=step)
+        self.contour.show_state(race.trajectory, race.loss, counts, status, upto_step=step)
+        self.loss_plot.show_state(race.loss, race.grad_norm, counts, status, upto_step=step)
+        if self._batch_overlay:
+            self._update_overlay()
+
+    def _update_overlay(self) -> None:
+        """Isolines of the batch loss at the shown step (batch mode only)."""
+        race = self.controller.race
+        schedule = race.runner_batches(0) if race.n_runners else None
+        rows = schedule.batch(self.controller.shown_step) if schedule is not None else None
+        if not self._batch_overlay or rows is None:
+            self.contour.set_overlay(None)
+            return
+        obj = self.controller.objective
+        grid = sample_grid(lambda p: obj.value(p, rows), obj.domain, GRID_RESOLUTION // 2)
+        self.contour.set_overlay(grid)

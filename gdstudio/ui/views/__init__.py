@@ -1,0 +1,1 @@
+"""Widgets that render arrays: 3D surface, contour map, loss plots."""

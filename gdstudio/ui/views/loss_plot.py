@@ -1,0 +1,131 @@
+"""Loss and gradient norm against step for every runner, with a hover readout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gdstudio.ui.views.trails import shown_counts
+
+
+class LossPlot(QWidget):
+    """Two stacked plots sharing the step axis: loss (log y) and gradient norm (log y).
+
+    The loss axis turns linear when a loss is ≤ 0 (e.g. Styblinski-Tang). The x
+    range grows by doubling instead of auto-ranging every frame, which is what
+    made naive loss plots the slowest part of a frame.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.widget = pg.GraphicsLayoutWidget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.widget)
+        self.loss_item = self.widget.addPlot(row=0, col=0)
+        self.grad_item = self.widget.addPlot(row=1, col=0)
+        self.grad_item.setXLink(self.loss_item)
+        self.loss_item.setLabel("left", "loss")
+        self.grad_item.setLabel("left", "‖∇f‖")
+        self.grad_item.setLabel("bottom", "step")
+        for item in (self.loss_item, self.grad_item):
+            item.setMenuEnabled(False)
+            item.hideButtons()
+            item.showGrid(x=True, y=True, alpha=0.2)
+            item.enableAutoRange(x=False, y=True)
+        self.grad_item.setLogMode(y=True)
+        self.loss_log = True
+        self.loss_item.setLogMode(y=True)
+        self.step_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=pg.QtCore.Qt.PenStyle.DashLine))
+                           for _ in range(2)]  # fmt: skip
+        self.loss_item.addItem(self.step_lines[0])
+        self.grad_item.addItem(self.step_lines[1])
+        self.hover = pg.TextItem(anchor=(0, 0), color="#202020", fill=pg.mkBrush("#ffffffe0"))
+        self.hover.setZValue(100)
+        self.hover.hide()
+        self.loss_item.addItem(self.hover, ignoreBounds=True)
+        self.loss_curves: list[pg.PlotCurveItem] = []
+        self.grad_curves: list[pg.PlotCurveItem] = []
+        self.labels: list[str] = []
+        self.shown_step: int | None = None
+        self._x_max = 0
+        self._state: tuple | None = None
+        self._shown_cache: np.ndarray | None = None
+        self.widget.scene().sigMouseMoved.connect(self._on_mouse_move)
+
+    def set_runners(self, colors: Sequence[str], labels: Sequence[str]) -> None:
+        """One loss curve and one gradient-norm curve per runner."""
+        for item, curves in (
+            (self.loss_item, self.loss_curves),
+            (self.grad_item, self.grad_curves),
+        ):
+            for c in curves:
+                item.removeItem(c)
+            curves.clear()
+            for color in colors:
+                curve = pg.PlotDataItem(pen=pg.mkPen(color, width=1.6))
+                item.addItem(curve)
+                curves.append(curve)
+        self.labels = list(labels)
+        self._shown_cache = None
+        self._x_max = 0
+
+    def show_state(
+        self,
+        loss: np.ndarray,
+        grad_norm: np.ndarray,
+        counts: np.ndarray,
+        status: np.ndarray,
+        upto_step: int | None = None,
+    ) -> None:
+        """Curves up to the shown step; the step line marks where the views are."""
+        self.shown_step = upto_step
+        shown = shown_counts(counts, upto_step)
+        if len(shown) != len(self.loss_curves):
+            return
+        self._state = (loss, grad_norm, shown)
+        longest = int(np.asarray(counts).max()) if len(counts) else 1
+        positive = all(np.all(loss[: shown[r], r] > 0) for r in range(len(shown)))
+        if positive != self.loss_log:
+            self.loss_log = positive
+            self.loss_item.setLogMode(y=positive)
+            self._shown_cache = None
+        cache = self._shown_cache
+        for r in range(len(shown)):
+            if cache is not None and cache[r] == shown[r]:
+                continue
+            steps = np.arange(shown[r])
+            self.loss_curves[r].setData(steps, loss[: shown[r], r])
+            gn = grad_norm[: shown[r], r]
+            self.grad_curves[r].setData(steps, np.maximum(gn, 1e-300))
+        self._shown_cache = shown.copy()
+        if longest > self._x_max:
+            self._x_max = max(16, 2 ** int(np.ceil(np.log2(longest + 1))))
+            self.loss_item.setXRange(0, self._x_max, padding=0.02)
+        step = upto_step if upto_step is not None else longest - 1
+        for line in self.step_lines:
+            line.setValue(step)
+
+    def _on_mouse_move(self, scene_pos: QPointF) -> None:
+        vb = self.loss_item.getViewBox()
+        if self._state is None or not vb.sceneBoundingRect().contains(scene_pos):
+            self.hover.hide()
+            return
+        p = vb.mapSceneToView(scene_pos)
+        step = round(p.x())
+        self.hover.setHtml(self.hover_text(step))
+        self.hover.setPos(p)
+        self.hover.show()
+
+    def hover_text(self, step: int) -> str:
+        """HTML listing each runner's loss and gradient norm at ``step``."""
+        loss, grad_norm, shown = self._state if self._state else (None, None, [])
+        rows = [f"<b>step {step}</b>"]
+        for r, label in enumerate(self.labels):
+            if 0 <= step < shown[r]:
+                rows.append(f"{label}: f = {loss[step, r]:.4g}, ‖∇f‖ = {grad_norm[step, r]:.3g}")
+        return "<br>".join(rows)

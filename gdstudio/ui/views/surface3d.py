@@ -1,0 +1,310 @@
+"""The 3D view: a shaded, height-coloured surface with the race riding on it.
+
+Data coordinates are mapped into a fixed box (x, y in [−10, 10], height in
+[0, 8]) so every function, from a unit bowl to Rosenbrock's thousands, gets
+the same camera. The mapping is kept and applied to trails and markers too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.opengl as gl
+from OpenGL.GL import GL_BLEND, GL_DEPTH_TEST, GL_ONE_MINUS_SRC_ALPHA, GL_SRC_ALPHA
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QImage, QMatrix4x4, QVector3D
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from gdstudio.engine.grid import LOG_FLOOR, Grid, display_heights
+from gdstudio.ui.views.colors import DIVERGED, height_colormap, rgba
+from gdstudio.ui.views.trails import diverged_at_end, last_points, shown_counts
+
+HALF = 10.0
+HEIGHT = 8.0
+LIFT = 0.15
+"""Trails ride this far above the surface (in box units) so they are never buried."""
+CLICK_SLOP_PX = 4
+ON_TOP = {
+    GL_DEPTH_TEST: False,
+    GL_BLEND: True,
+    "glBlendFunc": (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA),
+}
+"""Markers are drawn over the surface even where a hill hides them."""
+
+
+def lambert(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) -> np.ndarray:
+    """Per-vertex brightness from a light above and behind the camera (ambient 0.6).
+
+    Computed once per surface on the CPU, so the mesh draws with plain vertex
+    colours: cheaper on software OpenGL than a lighting shader, and never black.
+    """
+    dzdx = np.gradient(zs, xs, axis=0)
+    dzdy = np.gradient(zs, ys, axis=1)
+    normal = np.stack([-dzdx, -dzdy, np.ones_like(zs)])
+    normal /= np.linalg.norm(normal, axis=0)
+    light = np.array([-0.4, -0.5, 0.77])
+    light /= np.linalg.norm(light)
+    return 0.6 + 0.4 * np.clip(np.tensordot(light, normal, axes=1), 0, 1)
+
+
+class _GLView(gl.GLViewWidget):
+    """GLViewWidget that reports a click (press and release without a drag)."""
+
+    def __init__(self, owner: SurfaceView3D) -> None:
+        super().__init__()
+        self._owner = owner
+        self._press: QPoint | None = None
+
+    def mousePressEvent(self, ev) -> None:
+        self._press = ev.position().toPoint()
+        super().mousePressEvent(ev)
+
+    def mouseReleaseEvent(self, ev) -> None:
+        super().mouseReleaseEvent(ev)
+        pos = ev.position().toPoint()
+        if (
+            ev.button() == Qt.MouseButton.LeftButton
+            and self._press is not None
+            and (pos - self._press).manhattanLength() <= CLICK_SLOP_PX
+        ):
+            self._owner._on_click(pos)
+        self._press = None
+
+
+class SurfaceView3D(QWidget):
+    """3D surface, trails, markers, minima and a colorbar. ``point_picked(x, y)`` on a click."""
+
+    point_picked = Signal(float, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.gl_view = _GLView(self)
+        self.gl_view.setBackgroundColor("w")
+        self.gl_view.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 3), distance=32,
+                                       elevation=42, azimuth=-60)  # fmt: skip
+        self.colorbar_widget = pg.GraphicsLayoutWidget()
+        self.colorbar_widget.setFixedWidth(86)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=height_colormap(),
+                                        interactive=False, width=14)  # fmt: skip
+        self.colorbar_widget.addItem(self.colorbar)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.gl_view, 1)
+        layout.addWidget(self.colorbar_widget)
+
+        self.surface: gl.GLSurfacePlotItem | None = None
+        self.minima = gl.GLScatterPlotItem(size=14, color=(1, 1, 1, 1), pxMode=True)
+        self.starts_item = gl.GLScatterPlotItem(size=11, color=(0, 0, 0, 1), pxMode=True)
+        self.markers = gl.GLScatterPlotItem(size=12, pxMode=True)
+        self.diverged_markers = gl.GLScatterPlotItem(size=16, color=rgba(DIVERGED), pxMode=True)
+        for item in (self.minima, self.starts_item, self.markers, self.diverged_markers):
+            item.setGLOptions(ON_TOP)
+            self.gl_view.addItem(item)
+        self.trails: list[gl.GLLinePlotItem] = []
+        self.shown_step: int | None = None
+        self._colors: list[tuple[float, float, float, float]] = []
+        self._shown_cache: np.ndarray | None = None
+        self._grid: Grid | None = None
+        self._log = False
+        self._zmin, self._zmax = 0.0, 1.0
+        self._minima = np.zeros((0, 2))
+        self._starts = np.zeros((0, 2))
+
+    # ------------------------------------------------------------------ mapping
+    def to_box(self, x: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Data (x, y, displayed height) -> box coordinates, shape (N, 3)."""
+        (x0, x1), (y0, y1) = self._grid.domain if self._grid else ((-1, 1), (-1, 1))
+        span = max(self._zmax - self._zmin, 1e-300)
+        return np.column_stack([
+            (np.asarray(x) - x0) / (x1 - x0) * 2 * HALF - HALF,
+            (np.asarray(y) - y0) / (y1 - y0) * 2 * HALF - HALF,
+            (np.clip(h, self._zmin, self._zmax) - self._zmin) / span * HEIGHT,
+        ])  # fmt: skip
+
+    def _heights(self, values: np.ndarray) -> np.ndarray:
+        """Loss values as displayed (log scale relative to the grid's minimum)."""
+        if not self._log or self._grid is None:
+            return values
+        zmin = float(self._grid.z.min())
+        floor = max(float(self._grid.z.max() - zmin) * LOG_FLOOR, 1e-300)
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(values - zmin, 0) + floor)
+
+    # ------------------------------------------------------------------ surface
+    def set_surface(self, grid: Grid, minima: np.ndarray, log_scale: bool = False) -> None:
+        """Build the mesh (once per surface; never per frame)."""
+        self._grid, self._log = grid, log_scale
+        h = display_heights(grid.z, log_scale)
+        self._zmin, self._zmax = float(h.min()), float(h.max())
+        xs = (grid.xs - grid.xs[0]) / (grid.xs[-1] - grid.xs[0]) * 2 * HALF - HALF
+        ys = (grid.ys - grid.ys[0]) / (grid.ys[-1] - grid.ys[0]) * 2 * HALF - HALF
+        zs = (h - self._zmin) / max(self._zmax - self._zmin, 1e-300) * HEIGHT
+        colors = height_colormap().map(zs.ravel() / HEIGHT, mode="float")
+        colors[:, :3] *= lambert(xs, ys, zs).ravel()[:, None]
+        if self.surface is not None:
+            self.gl_view.removeItem(self.surface)
+        self.surface = gl.GLSurfacePlotItem(x=xs, y=ys, z=zs, colors=colors, computeNormals=False,
+                                            smooth=True)  # fmt: skip
+        self.surface.setGLOptions("opaque")
+        self.gl_view.addItem(self.surface)
+        self._minima = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
+        m = self._minima
+        lifted = self.to_box(m[:, 0], m[:, 1], self._surface_height(m)) + [0, 0, LIFT * 2]
+        self.minima.setData(pos=lifted if len(m) else np.zeros((0, 3)))
+        self.colorbar.setLevels((self._zmin, self._zmax))
+        self.colorbar.axis.setLabel("log₁₀(f − min f)" if log_scale else "f")
+        self._draw_starts()
+        self._shown_cache = None
+
+    def set_log_scale(self, on: bool) -> None:
+        """Log scale of the height (for surfaces like Rosenbrock)."""
+        if self._grid is not None:
+            self.set_surface(self._grid, self.minima_data(), log_scale=on)
+
+    def minima_data(self) -> np.ndarray:
+        """Known minima currently drawn, in data coordinates (for rebuilds)."""
+        return self._minima
+
+    # ------------------------------------------------------------------ runners
+    def set_runners(self, colors: Sequence[str], labels: Sequence[str]) -> None:
+        """One 3D trail per runner in its colour."""
+        for item in self.trails:
+            self.gl_view.removeItem(item)
+        self._colors = [rgba(c) for c in colors]
+        self.trails = []
+        for color in self._colors:
+            line = gl.GLLinePlotItem(color=color, width=2.5, antialias=True, mode="line_strip")
+            line.setGLOptions("translucent")
+            self.gl_view.addItem(line)
+            self.trails.append(line)
+        self._shown_cache = None
+
+    def set_starts(self, points: np.ndarray) -> None:
+        """Start points, drawn on the surface."""
+        self._starts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        self._draw_starts()
+
+    def _draw_starts(self) -> None:
+        p = self._starts
+        if self._grid is None or not len(p):
+            self.starts_item.setData(pos=np.zeros((0, 3)))
+            return
+        h = self._surface_height(p)
+        self.starts_item.setData(pos=self.to_box(p[:, 0], p[:, 1], h) + [0, 0, LIFT * 3])
+
+    def _surface_height(self, p: np.ndarray) -> np.ndarray:
+        """Displayed surface height at data points, by bilinear interpolation of the grid."""
+        g = self._grid
+        assert g is not None
+        h = display_heights(g.z, self._log)
+        fx = np.clip((p[:, 0] - g.xs[0]) / (g.xs[1] - g.xs[0]), 0, len(g.xs) - 1.000001)
+        fy = np.clip((p[:, 1] - g.ys[0]) / (g.ys[1] - g.ys[0]), 0, len(g.ys) - 1.000001)
+        i, j = fx.astype(int), fy.astype(int)
+        tx, ty = fx - i, fy - j
+        return (h[i, j] * (1 - tx) * (1 - ty) + h[i + 1, j] * tx * (1 - ty)
+                + h[i, j + 1] * (1 - tx) * ty + h[i + 1, j + 1] * tx * ty)  # fmt: skip
+
+    def show_state(
+        self,
+        trajectory: np.ndarray,
+        values: np.ndarray,
+        counts: np.ndarray,
+        status: np.ndarray,
+        upto_step: int | None = None,
+    ) -> None:
+        """Trails up to the shown step, lifted just above the surface."""
+        self.shown_step = upto_step
+        shown = shown_counts(counts, upto_step)
+        if len(shown) != len(self.trails) or self._grid is None:
+            return
+        cache = self._shown_cache
+        for r, line in enumerate(self.trails):
+            if cache is not None and cache[r] == shown[r]:
+                continue
+            pts = trajectory[: shown[r], r]
+            h = self._heights(values[: shown[r], r])
+            line.setData(pos=self.to_box(pts[:, 0], pts[:, 1], h) + [0, 0, LIFT])
+        self._shown_cache = shown.copy()
+        current = last_points(trajectory, shown)
+        now = values[np.maximum(shown - 1, 0), np.arange(len(shown))] if len(shown) else shown
+        box = self.to_box(current[:, 0], current[:, 1], self._heights(now)) + [0, 0, LIFT * 2]
+        diverged = diverged_at_end(status, counts, shown)
+        colors = np.array([(0.6, 0.6, 0.6, 1.0) if d else c
+                           for c, d in zip(self._colors, diverged, strict=True)])  # fmt: skip
+        self.markers.setData(pos=box, color=colors if len(colors) else (0, 0, 0, 1))
+        self.diverged_markers.setData(pos=box[diverged])
+
+    # ------------------------------------------------------------------ picking and grabbing
+    def _mvp(self) -> QMatrix4x4:
+        """Projection × view matrix of the GL view (box coordinates -> clip space)."""
+        view = self.gl_view
+        dpr = view.devicePixelRatioF()
+        rect = (0, 0, round(view.width() * dpr), round(view.height() * dpr))
+        return view.projectionMatrix(rect, rect) * view.viewMatrix()
+
+    def project(self, x: float, y: float, height: float) -> QPoint:
+        """Widget pixel where data point (x, y) at displayed ``height`` appears."""
+        box = self.to_box(np.array([x]), np.array([y]), np.array([height]))[0]
+        ndc = self._mvp().map(QVector3D(*box))
+        view = self.gl_view
+        return QPoint(round((ndc.x() + 1) / 2 * view.width()),
+                      round((1 - ndc.y()) / 2 * view.height()))  # fmt: skip
+
+    def pick(self, pixel: QPoint) -> tuple[float, float] | None:
+        """Data (x, y) of the surface point under a widget pixel, or None (ray cast)."""
+        if self._grid is None:
+            return None
+        view = self.gl_view
+        nx, ny = 2 * pixel.x() / view.width() - 1, 1 - 2 * pixel.y() / view.height()
+        inverse, ok = self._mvp().inverted()
+        if not ok:
+            return None
+        near = inverse.map(QVector3D(nx, ny, -1.0))
+        far = inverse.map(QVector3D(nx, ny, 1.0))
+        a = np.array([near.x(), near.y(), near.z()])
+        d = np.array([far.x(), far.y(), far.z()]) - a
+        if d[2] >= 0:  # looking up: the ray never meets the surface from above
+            return None
+        # March only through the slab that holds the surface, then bisect the crossing.
+        t0, t1 = (HEIGHT + 1 - a[2]) / d[2], (-0.5 - a[2]) / d[2]
+        t = np.linspace(max(t0, 0.0), t1, 4000)
+
+        def above(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            ray = a + ts[:, None] * d
+            data = self._from_box(ray[:, :2])
+            surf = (self._surface_height(data) - self._zmin) / max(self._zmax - self._zmin, 1e-300)
+            inside = (np.abs(ray[:, 0]) <= HALF) & (np.abs(ray[:, 1]) <= HALF)
+            return ~inside | (ray[:, 2] > surf * HEIGHT), data
+
+        over, _ = above(t)
+        hits = np.flatnonzero(~over)
+        if not len(hits) or hits[0] == 0:
+            return None
+        lo, hi = t[hits[0] - 1], t[hits[0]]
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            if above(np.array([mid]))[0][0]:
+                lo = mid
+            else:
+                hi = mid
+        x, y = above(np.array([hi]))[1][0]
+        return float(x), float(y)
+
+    def _from_box(self, xy: np.ndarray) -> np.ndarray:
+        (x0, x1), (y0, y1) = self._grid.domain
+        return np.column_stack([
+            (xy[:, 0] + HALF) / (2 * HALF) * (x1 - x0) + x0,
+            (xy[:, 1] + HALF) / (2 * HALF) * (y1 - y0) + y0,
+        ])  # fmt: skip
+
+    def _on_click(self, pixel: QPoint) -> None:
+        hit = self.pick(pixel)
+        if hit is not None:
+            self.point_picked.emit(*hit)
+
+    def grab_frame(self) -> QImage:
+        """The rendered GL view as an image."""
+        return self.gl_view.grabFramebuffer()

@@ -1,0 +1,177 @@
+"""Panels and views driven as a user would: typing, clicking, and what gets drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gdstudio.engine.race import Status
+from gdstudio.engine.scenario import Scenario
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.batch_panel import BatchPanel
+from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
+from gdstudio.ui.panels.readout import Readout
+from gdstudio.ui.panels.status_table import StatusTable
+from gdstudio.ui.panels.surface_panel import SurfacePanel
+from gdstudio.ui.race_views import RaceViews
+
+SMALL = {
+    "surface": {"function": "quadratic"},
+    "optimizers": [{"name": "sgd", "lr": 0.1, "label": "GD"}, {"name": "adam", "lr": 0.1}],
+    "starts": [[2.0, 2.0]],
+    "steps": 200,
+}
+
+
+@pytest.fixture
+def controller():
+    return RaceController(Scenario.from_dict(SMALL))
+
+
+def test_typing_a_learning_rate_reruns_only_that_optimizer(controller, qtbot):
+    panel = OptimizerPanel(controller)
+    qtbot.addWidget(panel)
+    for _ in range(10):
+        controller.step_once()
+    adam_before = controller.race.trajectory[:11, 1].copy()
+    panel.list.setCurrentRow(0)
+    edit = panel.form.edit("lr")
+    edit.clear()
+    qtbot.keyClicks(edit, "0.05")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert controller.scenario.optimizers[0].hyperparameters["lr"] == 0.05
+    np.testing.assert_allclose(controller.race.trajectory[1, 0], [1.8, 1.8])  # 2 − 0.05·4
+    np.testing.assert_array_equal(controller.race.trajectory[:11, 1], adam_before)
+
+
+@pytest.mark.parametrize("text", ["-1", "abc"])
+def test_a_bad_value_is_shown_inline_and_changes_nothing(controller, qtbot, text):
+    panel = OptimizerPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    before = controller.scenario
+    panel.list.setCurrentRow(0)
+    edit = panel.form.edit("lr")
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert controller.scenario == before
+    assert panel.form.message.isVisible() and "lr" in panel.form.message.text()
+
+
+def test_adding_an_optimizer_from_the_menu_adds_runners(controller, qtbot):
+    panel = OptimizerPanel(controller)
+    qtbot.addWidget(panel)
+    panel.add_menu.findChild(type(panel.add_menu.actions()[0]), "add-rmsprop").trigger()
+    assert [o.name for o in controller.scenario.optimizers] == ["sgd", "adam", "rmsprop"]
+    assert controller.race.n_runners == 3
+
+
+def test_global_learning_rate_moves_every_optimizer_without_its_own(controller, qtbot):
+    panel = OptimizerPanel(controller)
+    qtbot.addWidget(panel)
+    panel.set_global_lr(0.02)
+    assert [o.hyperparameters["lr"] for o in controller.scenario.optimizers] == [0.02, 0.02]
+
+
+def test_bad_formula_shows_its_error_and_keeps_the_surface(controller, qtbot):
+    panel = SurfacePanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    before = dict(controller.scenario.surface)
+    qtbot.keyClicks(panel.formula, "x + * y")
+    assert panel.formula_message.isVisible()
+    assert "column" in panel.formula_message.text()
+    qtbot.keyClick(panel.formula, Qt.Key.Key_Return)
+    assert controller.scenario.surface == before
+    panel.formula.clear()
+    qtbot.keyClicks(panel.formula, "x**2 + 3*y**2")
+    qtbot.keyClick(panel.formula, Qt.Key.Key_Return)
+    assert controller.scenario.surface["expression"] == "x**2 + 3*y**2"
+    assert controller.objective.value(np.array([[1.0, 1.0]]))[0] == 4.0
+
+
+def test_choosing_a_builtin_function(controller, qtbot):
+    panel = SurfacePanel(controller)
+    qtbot.addWidget(panel)
+    panel.combo.setCurrentIndex(panel.combo.findData("himmelblau"))
+    assert controller.scenario.surface["function"] == "himmelblau"
+    assert "minima" in panel.lesson.text()
+
+
+def test_batch_panel_applies_a_stochastic_dataset_and_draws_fits(controller, qtbot):
+    panel = BatchPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.dataset.setCurrentIndex(panel.dataset.findData("linear"))
+    qtbot.mouseClick(panel.stochastic, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    surface = controller.scenario.surface
+    assert surface["batch_size"] == 1 and surface["model"] == "linear_regression"
+    assert len(panel.fits) == controller.race.n_runners
+    controller.step_once()
+    x, y = panel.fits[0].getData()
+    assert len(x) > 0 and np.all(np.isfinite(y))
+
+
+def test_status_table_marks_a_diverged_runner(qtbot):
+    c = RaceController(Scenario.from_dict({**SMALL, "optimizers": [{"name": "sgd", "lr": 1.2}]}))
+    table = StatusTable(c)
+    qtbot.addWidget(table)
+    c.race.run()
+    c.stepped.emit()
+    assert c.race.status[0] == Status.DIVERGED
+    assert table.status_text(0) == f"diverged at step {int(c.race.counts[0])}"
+
+
+def test_readout_shows_the_seed_articles_numbers(controller, qtbot):
+    readout = Readout(controller)
+    qtbot.addWidget(readout)
+    assert "Gradient: (4.00, 4.00)" in readout.runner_text.text()
+    assert "Value: 8.00" in readout.runner_text.text()
+    readout.show_cursor(0.0, 0.0)
+    assert "minimum" in readout.cursor_text.text()
+
+
+def test_readout_names_a_saddle(qtbot):
+    c = RaceController(Scenario.from_dict({**SMALL, "surface": {"function": "double_well"}}))
+    readout = Readout(c)
+    qtbot.addWidget(readout)
+    readout.show_cursor(0.0, 0.0)
+    assert "saddle point" in readout.cursor_text.text()
+
+
+@pytest.mark.gl
+def test_3d_view_renders_pixels_and_trails(controller, qtbot):
+    views = RaceViews(controller)
+    widget = views.surface3d
+    qtbot.addWidget(widget)
+    widget.resize(640, 480)
+    widget.show()
+    qtbot.waitExposed(widget)
+    for _ in range(5):
+        controller.step_once()
+    assert widget.gl_view.context() is not None and widget.gl_view.context().isValid()
+    image = widget.grab_frame()
+    arr = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    assert len(np.unique(arr[:, : image.width() * 4].reshape(-1, 4), axis=0)) > 50  # not blank
+    line = widget.trails[0].pos
+    assert line.shape == (6, 3)  # start + 5 steps of the first runner, lifted onto the surface
+
+
+@pytest.mark.gl
+def test_3d_click_picks_the_surface_point_under_the_cursor(controller, qtbot):
+    views = RaceViews(controller)
+    widget = views.surface3d
+    qtbot.addWidget(widget)
+    widget.resize(640, 480)
+    widget.show()
+    qtbot.waitExposed(widget)
+    view = widget.gl_view
+    height = float(controller.objective.value(np.array([[1.0, -1.0]]))[0])
+    pixel = widget.project(1.0, -1.0, height)
+    with qtbot.waitSignal(widget.point_picked) as blocker:
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=pixel)
+    x, y = blocker.args
+    assert abs(x - 1.0) < 0.03 and abs(y + 1.0) < 0.03
