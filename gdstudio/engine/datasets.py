@@ -85,7 +85,7 @@ class DatasetParam:
         return value
 
 
-Generator = Callable[[np.random.Generator, int, float], tuple[Array, Array]]
+Draw = Callable[[np.random.Generator, int, float], tuple[Array, Array]]
 """Draws (X, y) from a seeded generator, a row count and a noise level."""
 
 
@@ -100,7 +100,7 @@ class DatasetSpec:
     """``regression`` (real y) or ``classification`` (y in {0, 1})."""
     parameters: tuple[DatasetParam, ...]
     """``n_samples``, ``noise`` and ``seed``, in that order."""
-    draw: Generator
+    draw: Draw
 
     def param(self, name: str) -> DatasetParam:
         """The parameter called ``name`` (KeyError if there is none)."""

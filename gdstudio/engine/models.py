@@ -30,8 +30,8 @@ from gdstudio.engine.objective import Domain, Points
 Array = npt.NDArray[np.float64]
 Rows = npt.NDArray[np.intp] | None
 
-_CHUNK = 1 << 20
-"""Largest (runners × rows) temporary the logistic loss builds at once (8 MB)."""
+_CHUNK = 1 << 16
+"""Largest (runners × rows) temporary the logistic loss builds at once (512 kB)."""
 
 
 @dataclass(frozen=True)
@@ -143,10 +143,12 @@ class ModelObjective(ABC):
         """Default region when there is no finite unique optimum."""
 
     def _box_around(self, center: Array) -> Domain:
-        """Box around the optimum bounding an ellipse of the Hessian there.
+        """The box bounding the ellipse {d : dᵀ·H·d ≤ k²} around the optimum, H its Hessian.
 
-        Its size is twice the Hessian-norm of the optimum, so the origin lies
-        inside, and at least twice that of a loss of ``2·L*`` (the noise level).
+        For a quadratic loss that ellipse is the sublevel set L ≤ L* + k²/2, so the
+        box shows the bowl's shape (a ravine is a thin diagonal valley). With
+        k = 2·max(√(p*ᵀ·H·p*), √(2·L*)) the origin lies well inside (Cauchy–Schwarz),
+        and the box does not collapse when the optimum is the origin.
         """
         h = self.hessian(center[None])[0]
         inv = np.linalg.inv(h)
@@ -235,8 +237,8 @@ class LinearRegression(ModelObjective):
         return np.array([[w, m.my - w * m.mx]])
 
     def _unbounded_domain(self) -> Domain:
-        my = self._full.my
-        return ((-5.0, 5.0), (my - 5.0, my + 5.0))
+        my = self._full.my  # the minima are the line w·x̄ + b = ȳ; show it and the origin
+        return ((-5.0, 5.0), (min(my, 0.0) - 5.0, max(my, 0.0) + 5.0))
 
 
 class LogisticRegression(ModelObjective):

@@ -28,7 +28,7 @@ def configure_qt() -> None:
     QSurfaceFormat.setDefaultFormat(fmt)
     import pyqtgraph as pg
 
-    pg.setConfigOptions(antialias=True, background="w", foreground="#303030")
+    pg.setConfigOptions(antialias=False, background="w", foreground="#303030")
 
 
 def make_app(argv: Sequence[str] | None = None) -> QApplication:

@@ -13,11 +13,13 @@ from PySide6.QtCore import QObject, Signal
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.grid import sample_grid, wants_log_scale
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.throttle import Throttle
 from gdstudio.ui.views.contour import ContourView
 from gdstudio.ui.views.loss_plot import LossPlot
 from gdstudio.ui.views.surface3d import SurfaceView3D
 
 GRID_RESOLUTION = 200
+LOSS_INTERVAL_S = 0.05
 
 
 class RaceViews(QObject):
@@ -40,6 +42,8 @@ class RaceViews(QObject):
         self._log_scale = False
         self._batch_overlay = False
 
+        self._loss_update = Throttle(self._update_loss_plot, LOSS_INTERVAL_S, self)
+        controller.playing_changed.connect(lambda _playing: self._loss_update.flush())
         controller.surface_changed.connect(self._choose_scale)
         controller.surface_changed.connect(self._on_surface_change)
         controller.runners_changed.connect(self._on_runners_change)
@@ -127,9 +131,17 @@ class RaceViews(QObject):
         counts, status = race.counts, race.status
         self.surface3d.show_state(race.trajectory, race.loss, counts, status, upto_step=step)
         self.contour.show_state(race.trajectory, race.loss, counts, status, upto_step=step)
-        self.loss_plot.show_state(race.loss, race.grad_norm, counts, status, upto_step=step)
+        if self.controller.playing:
+            self._loss_update()  # the loss plot follows at 20 Hz during play
+        else:
+            self._update_loss_plot()
         if self._batch_overlay:
             self._update_overlay()
+
+    def _update_loss_plot(self) -> None:
+        race = self.controller.race
+        self.loss_plot.show_state(race.loss, race.grad_norm, race.counts, race.status,
+                                  upto_step=self.controller.shown_step)  # fmt: skip
 
     def _update_overlay(self) -> None:
         """Isolines of the batch loss at the shown step (batch mode only)."""

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.status_table import status_text
+from gdstudio.ui.throttle import Throttle
 
 
 def curvature_note(hessian: np.ndarray, grad_norm: float) -> str:
@@ -37,7 +38,11 @@ class Readout(QWidget):
         layout.addWidget(self.runner_box)
         layout.addWidget(self.cursor_box)
         layout.addStretch(1)
-        controller.stepped.connect(self._on_step)
+        self._throttled_step = Throttle(self._on_step, 0.1, self)
+        controller.stepped.connect(
+            lambda: self._throttled_step() if controller.playing else self._on_step()
+        )
+        controller.playing_changed.connect(lambda _playing: self._throttled_step.flush())
         controller.runners_changed.connect(self._on_step)
         self.clear_cursor()
         self._on_step()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from gdstudio.engine.grid import Grid, contour_levels, display_heights
 from gdstudio.ui.views.colors import DIVERGED, MINIMUM, START, height_lut
@@ -96,6 +96,7 @@ class ContourView(QWidget):
 
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setZValue(-10)
+        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot_item.addItem(self.image)
         self._isolines: list[pg.IsocurveItem] = []
         self._overlay_lines: list[pg.IsocurveItem] = []
@@ -156,6 +157,8 @@ class ContourView(QWidget):
                 * pg.QtGui.QTransform.fromTranslate(x0, y0)
             )
             iso.setZValue(-5)
+            # Static lines: drawn once into a pixmap, then blitted under the moving trails.
+            iso.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.plot_item.addItem(iso)
             items.append(iso)
         return items

@@ -35,11 +35,12 @@ class LossPlot(QWidget):
         for item in (self.loss_item, self.grad_item):
             item.setMenuEnabled(False)
             item.hideButtons()
-            item.showGrid(x=True, y=True, alpha=0.2)
-            item.enableAutoRange(x=False, y=True)
-        self.grad_item.setLogMode(y=True)
+            item.enableAutoRange(x=False, y=False)
+        # Curves receive log10 values and the axes only label them as logs: pyqtgraph's
+        # log mode would re-transform every point of every curve on every frame.
+        self.grad_item.getAxis("left").setLogMode(False, True)
         self.loss_log = True
-        self.loss_item.setLogMode(y=True)
+        self.loss_item.getAxis("left").setLogMode(False, True)
         self.step_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=pg.QtCore.Qt.PenStyle.DashLine))
                            for _ in range(2)]  # fmt: skip
         self.loss_item.addItem(self.step_lines[0])
@@ -67,7 +68,7 @@ class LossPlot(QWidget):
                 item.removeItem(c)
             curves.clear()
             for color in colors:
-                curve = pg.PlotDataItem(pen=pg.mkPen(color, width=1.6))
+                curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), skipFiniteCheck=True)
                 item.addItem(curve)
                 curves.append(curve)
         self.labels = list(labels)
@@ -92,23 +93,50 @@ class LossPlot(QWidget):
         positive = all(np.all(loss[: shown[r], r] > 0) for r in range(len(shown)))
         if positive != self.loss_log:
             self.loss_log = positive
-            self.loss_item.setLogMode(y=positive)
+            self.loss_item.getAxis("left").setLogMode(False, positive)
             self._shown_cache = None
         cache = self._shown_cache
-        for r in range(len(shown)):
-            if cache is not None and cache[r] == shown[r]:
-                continue
-            steps = np.arange(shown[r])
-            self.loss_curves[r].setData(steps, loss[: shown[r], r])
-            gn = grad_norm[: shown[r], r]
-            self.grad_curves[r].setData(steps, np.maximum(gn, 1e-300))
+        with np.errstate(all="ignore"):
+            for r in range(len(shown)):
+                if cache is not None and cache[r] == shown[r]:
+                    continue
+                steps = np.arange(shown[r])
+                f = loss[: shown[r], r]
+                self.loss_curves[r].setData(steps, np.log10(f) if self.loss_log else f)
+                self.grad_curves[r].setData(steps, np.log10(np.maximum(grad_norm[: shown[r], r],
+                                                                       1e-300)))  # fmt: skip
         self._shown_cache = shown.copy()
+        self._fit_y(self.loss_item, self.loss_curves)
+        self._fit_y(self.grad_item, self.grad_curves)
         if longest > self._x_max:
             self._x_max = max(16, 2 ** int(np.ceil(np.log2(longest + 1))))
             self.loss_item.setXRange(0, self._x_max, padding=0.02)
         step = upto_step if upto_step is not None else longest - 1
         for line in self.step_lines:
             line.setValue(step)
+
+    @staticmethod
+    def _fit_y(item: pg.PlotItem, curves: list[pg.PlotCurveItem]) -> None:
+        """Y range from the curves' data, changed only when the data leave it or shrink a lot.
+
+        Re-ranging an axis re-lays out its ticks and text, which costs more than
+        drawing the curves, so it must not happen on every frame.
+        """
+        lows, highs = [], []
+        for curve in curves:
+            _, y = curve.getData()
+            if y is not None and len(y):
+                finite = y[np.isfinite(y)]
+                if len(finite):
+                    lows.append(finite.min())
+                    highs.append(finite.max())
+        if lows:
+            lo, hi = min(lows), max(highs)
+            (cur_lo, cur_hi) = item.getViewBox().viewRange()[1]
+            span = cur_hi - cur_lo
+            if lo < cur_lo or hi > cur_hi or (hi - lo) < 0.5 * span:
+                pad = 0.1 * (hi - lo) + 1e-9
+                item.setYRange(lo - pad, hi + pad, padding=0)
 
     def _on_mouse_move(self, scene_pos: QPointF) -> None:
         vb = self.loss_item.getViewBox()

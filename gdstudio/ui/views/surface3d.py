@@ -176,7 +176,7 @@ class SurfaceView3D(QWidget):
         self._colors = [rgba(c) for c in colors]
         self.trails = []
         for color in self._colors:
-            line = gl.GLLinePlotItem(color=color, width=2.5, antialias=True, mode="line_strip")
+            line = gl.GLLinePlotItem(color=color, width=2.5, antialias=False, mode="line_strip")
             line.setGLOptions("translucent")
             self.gl_view.addItem(line)
             self.trails.append(line)

@@ -1,0 +1,202 @@
+"""Frame times of the app against a naive pyqtgraph window, measured in the same run.
+
+Both windows are 1600×1000 with a 200×200 Rosenbrock mesh, a contour map and
+loss plots, racing 8 runners for 1,000 steps with trails. Each frame is one
+engine step, the upload of the new state to the views, and a synchronous
+repaint; the script prints the median and 90th percentile of each part, the
+ratio to the naive window, and the cold start to the first painted GL frame.
+
+Bars: median frame ≤ 33 ms, engine + upload ≤ 3 ms, cold start ≤ 2 s.
+Run: python benchmarks/ui.py [--frames N]   (starts its own Xvfb when there is no display)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+SCENARIO = {
+    "surface": {"function": "rosenbrock"},
+    "optimizers": [
+        {"name": "sgd", "lr": 0.001}, {"name": "sgd", "lr": 0.001, "momentum": 0.9},
+        {"name": "rmsprop", "lr": 0.01}, {"name": "adam", "lr": 0.05},
+    ],
+    "starts": [[-1.5, 2.0], [1.5, -0.5]],
+    "steps": 1000,
+    "stop": {"grad_tol": 0.0, "max_abs": 1e6},
+}  # fmt: skip
+SIZE = (1600, 1000)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """Median and 90th percentile, in milliseconds."""
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1e3, ordered[int(0.9 * (len(ordered) - 1))] * 1e3
+
+
+def measure_ours(frames: int) -> dict[str, list[float]]:
+    """Frame parts of the real main window."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gdstudio.engine.scenario import Scenario
+    from gdstudio.ui.controller import RaceController
+    from gdstudio.ui.main_window import MainWindow
+
+    settings = QSettings("/tmp/gdstudio-bench.ini", QSettings.Format.IniFormat)
+    settings.clear()
+    window = MainWindow(RaceController(Scenario.from_dict(SCENARIO)), settings)
+    window.resize(*SIZE)
+    window.show()
+    app = QApplication.instance()
+    for _ in range(20):
+        app.processEvents()
+    c = window.controller
+    c.set_speed(1)  # the app is "playing", but this loop makes the steps
+    c.play()
+    parts: dict[str, list[float]] = {"engine": [], "upload": [], "paint": [], "frame": []}
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        c.race.step(1)
+        t1 = time.perf_counter()
+        c.stepped.emit()
+        t2 = time.perf_counter()
+        app.processEvents()  # paints what changed, as the event loop does in the app
+        t3 = time.perf_counter()
+        for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
+            parts[key].append(value)
+    window.close()
+    return parts
+
+
+def measure_naive(frames: int) -> dict[str, list[float]]:
+    """The same content drawn the straightforward pyqtgraph way."""
+    import numpy as np
+    import pyqtgraph as pg
+    import pyqtgraph.opengl as gl
+    from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
+
+    from gdstudio.engine.scenario import Scenario
+
+    race = Scenario.from_dict(SCENARIO).race()
+    obj = race.objective
+    xs, ys = np.linspace(-2, 2, 200), np.linspace(-1, 3, 200)
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    z = obj.value(np.column_stack([gx.ravel(), gy.ravel()])).reshape(200, 200)
+    root = QWidget()
+    root.resize(*SIZE)
+    top = QHBoxLayout()
+    outer = QVBoxLayout(root)
+    outer.addLayout(top, 3)
+    view3d = gl.GLViewWidget()
+    surface = gl.GLSurfacePlotItem(x=xs * 5, y=ys * 5, z=z / 300, shader="shaded",
+                                   computeNormals=True, smooth=True)  # fmt: skip
+    view3d.addItem(surface)
+    contour = pg.PlotWidget()
+    image = pg.ImageItem(z)
+    contour.addItem(image)
+    for level in np.quantile(z, np.linspace(0.05, 0.95, 12)):
+        contour.addItem(pg.IsocurveItem(data=z, level=level, pen="w"))
+    top.addWidget(view3d)
+    top.addWidget(contour)
+    loss = pg.PlotWidget()
+    loss.setLogMode(y=True)
+    outer.addWidget(loss, 1)
+    colors = ["r", "g", "b", "c", "m", "y", "k", "w"]
+    lines3d = [gl.GLLinePlotItem(color=pg.mkColor(c)) for c in colors]
+    for item in lines3d:
+        view3d.addItem(item)
+    trails = [contour.plot(pen=c) for c in colors]
+    curves = [loss.plot(pen=c) for c in colors]
+    root.show()
+    app = QApplication.instance()
+    for _ in range(20):
+        app.processEvents()
+    parts: dict[str, list[float]] = {"engine": [], "upload": [], "paint": [], "frame": []}
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        race.step(1)
+        t1 = time.perf_counter()
+        n = int(race.counts.max())
+        for r in range(8):
+            pts = race.trajectory[:n, r]
+            lines3d[r].setData(pos=np.column_stack([pts * 5, race.loss[:n, r] / 300]))
+            trails[r].setData(pts[:, 0], pts[:, 1])
+            curves[r].setData(race.loss[:n, r])
+        t2 = time.perf_counter()
+        app.processEvents()
+        t3 = time.perf_counter()
+        for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
+            parts[key].append(value)
+    root.close()
+    return parts
+
+
+COLD_START = """
+import time, sys
+t0 = float(sys.argv[1])
+from gdstudio.ui.qt_setup import make_app
+app = make_app()
+from PySide6.QtCore import QSettings, QTimer
+from gdstudio.engine.presets import preset
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.main_window import MainWindow
+w = MainWindow(RaceController(preset("11-adam-vs-sgd").scenario),
+               QSettings("/tmp/gdstudio-cold.ini", QSettings.Format.IniFormat))
+w.resize(1600, 1000)
+def painted():
+    print(f"{time.time() - t0:.3f}", flush=True)
+    QTimer.singleShot(0, app.quit)
+w.views.surface3d.gl_view.frameSwapped.connect(painted)
+w.show()
+app.exec()
+"""
+
+
+def cold_start() -> float:
+    """Seconds from launching a fresh Python process to the first painted 3D frame."""
+    out = subprocess.run([sys.executable, "-c", COLD_START, repr(time.time())],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    lines = out.stdout.strip().splitlines()
+    if not lines:
+        raise RuntimeError(f"the cold-start window never painted: {out.stderr[-500:]}")
+    return float(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=1000)
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY"):
+        from gdstudio.export.display import virtual_display
+
+        with virtual_display(*SIZE):
+            run(args.frames)
+        return
+    run(args.frames)
+
+
+def run(frames: int) -> None:
+    from gdstudio.ui.qt_setup import make_app
+
+    make_app()
+    ours, naive = measure_ours(frames), measure_naive(frames)
+    print(f"{frames} frames, 8 runners, 200×200 mesh, {SIZE[0]}×{SIZE[1]} window (ms)")
+    print(f"{'':<16}{'ours median':>12}{'p90':>8}{'naive median':>14}{'p90':>8}")
+    for key in ("engine", "upload", "paint", "frame"):
+        (om, o9), (nm, n9) = percentiles(ours[key]), percentiles(naive[key])
+        print(f"{key:<16}{om:>12.2f}{o9:>8.2f}{nm:>14.2f}{n9:>8.2f}")
+    frame, naive_frame = percentiles(ours["frame"])[0], percentiles(naive["frame"])[0]
+    eng_up = percentiles([e + u for e, u in zip(ours["engine"], ours["upload"], strict=True)])[0]
+    print(f"median frame: {frame:.1f} ms = {frame / naive_frame:.2f}x the naive window "
+          f"(bar <= 33 ms)")  # fmt: skip
+    print(f"engine + upload median: {eng_up:.2f} ms (bar <= 3 ms)")
+    print(f"cold start to first painted 3D frame: {cold_start():.2f} s (bar <= 2 s)")
+
+
+if __name__ == "__main__":
+    main()
