@@ -19,7 +19,7 @@ from gdstudio.ui.views.loss_plot import LossPlot
 from gdstudio.ui.views.surface3d import SurfaceView3D
 
 GRID_RESOLUTION = 200
-LOSS_INTERVAL_S = 0.05
+LOSS_INTERVAL_S = 0.1
 
 
 class RaceViews(QObject):

@@ -152,7 +152,8 @@ def test_3d_view_renders_pixels_and_trails(controller, qtbot):
     qtbot.waitExposed(widget)
     for _ in range(5):
         controller.step_once()
-    assert widget.gl_view.context() is not None and widget.gl_view.context().isValid()
+    qtbot.waitUntil(lambda: widget.gl_view.context() is not None, timeout=5000)
+    assert widget.gl_view.context().isValid()
     image = widget.grab_frame()
     arr = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
     assert len(np.unique(arr[:, : image.width() * 4].reshape(-1, 4), axis=0)) > 50  # not blank

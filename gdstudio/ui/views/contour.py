@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QPainterPath, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QVBoxLayout, QWidget
 
 from gdstudio.engine.grid import Grid, contour_levels, display_heights
 from gdstudio.ui.views.colors import DIVERGED, MINIMUM, START, height_lut
@@ -98,8 +99,8 @@ class ContourView(QWidget):
         self.image.setZValue(-10)
         self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot_item.addItem(self.image)
-        self._isolines: list[pg.IsocurveItem] = []
-        self._overlay_lines: list[pg.IsocurveItem] = []
+        self._isolines: list[QGraphicsPathItem] = []
+        self._overlay_lines: list[QGraphicsPathItem] = []
         self.minima = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("#202020"),
                                          brush=pg.mkBrush(MINIMUM))  # fmt: skip
         self.minima.setZValue(20)
@@ -144,24 +145,27 @@ class ContourView(QWidget):
             xMin=x0 - (x1 - x0), xMax=x1 + (x1 - x0), yMin=y0 - (y1 - y0), yMax=y1 + (y1 - y0)
         )
 
-    def _make_isolines(self, z: np.ndarray, levels, color: str) -> list[pg.IsocurveItem]:
-        """Isolines on ``z`` (which may be coarser than the image), mapped onto the domain."""
+    def _make_isolines(self, z: np.ndarray, levels, color: str) -> list[QGraphicsPathItem]:
+        """All isolines of ``z`` as one path item, mapped onto the domain.
+
+        One item, cached as one pixmap: each frame blits it once under the moving
+        trails instead of redrawing (or blending) a dozen separate curves.
+        """
         (x0, x1), (y0, y1) = self._domain
-        items = []
+        path = QPainterPath()
         for level in levels:
-            iso = pg.IsocurveItem(data=z, level=float(level), pen=pg.mkPen(color, width=1))
-            iso.setTransform(
-                pg.QtGui.QTransform.fromScale(
-                    (x1 - x0) / (z.shape[0] - 1), (y1 - y0) / (z.shape[1] - 1)
-                )
-                * pg.QtGui.QTransform.fromTranslate(x0, y0)
-            )
-            iso.setZValue(-5)
-            # Static lines: drawn once into a pixmap, then blitted under the moving trails.
-            iso.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            self.plot_item.addItem(iso)
-            items.append(iso)
-        return items
+            path.addPath(pg.functions.isocurve(z, float(level), connected=True,
+                                               extendToEdge=True, path=True))  # fmt: skip
+        item = QGraphicsPathItem(path)
+        item.setPen(pg.mkPen(color, width=1))
+        item.setTransform(
+            QTransform.fromScale((x1 - x0) / (z.shape[0] - 1), (y1 - y0) / (z.shape[1] - 1))
+            * QTransform.fromTranslate(x0, y0)
+        )
+        item.setZValue(-5)
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.plot_item.addItem(item)
+        return [item]
 
     def set_overlay(self, grid: Grid | None) -> None:
         """Isolines of another surface on top (the current mini-batch's loss), or none."""
@@ -190,6 +194,8 @@ class ContourView(QWidget):
             self.plot_item.addItem(curve)
             self.trails.append(curve)
         self.markers.setData(pos=np.zeros((0, 2)))
+        self._diverged_key = b""
+        self._brushes: list = []
         self._shown_cache = None
 
     def set_starts(self, points: np.ndarray) -> None:
@@ -219,10 +225,13 @@ class ContourView(QWidget):
         self._shown_cache = shown.copy()
         current = last_points(trajectory, shown)
         diverged = diverged_at_end(status, counts, shown)
-        brushes = [pg.mkBrush("#9a9a9a" if d else c) for c, d in zip(self._colors, diverged,
-                                                                      strict=True)]  # fmt: skip
-        self.markers.setData(pos=current, brush=brushes)
-        self.diverged_markers.setData(pos=current[diverged])
+        key = diverged.tobytes()
+        if key != self._diverged_key:  # brushes and the red crosses change only on divergence
+            self._diverged_key = key
+            self._brushes = [pg.mkBrush("#9a9a9a" if d else c)
+                             for c, d in zip(self._colors, diverged, strict=True)]  # fmt: skip
+            self.diverged_markers.setData(pos=current[diverged])
+        self.markers.setData(pos=current, brush=self._brushes)
 
     # ------------------------------------------------------------------ mouse
     def _to_data(self, scene_pos: QPointF) -> QPointF:

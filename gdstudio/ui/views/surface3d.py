@@ -13,8 +13,10 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.opengl as gl
 from OpenGL.GL import GL_BLEND, GL_DEPTH_TEST, GL_ONE_MINUS_SRC_ALPHA, GL_SRC_ALPHA
+from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QImage, QMatrix4x4, QVector3D
+from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gdstudio.engine.grid import LOG_FLOOR, Grid, display_heights
@@ -49,13 +51,22 @@ def lambert(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) -> np.ndarray:
     return 0.6 + 0.4 * np.clip(np.tensordot(light, normal, axes=1), 0, 1)
 
 
-class _GLView(gl.GLViewWidget):
-    """GLViewWidget that reports a click (press and release without a drag)."""
+class _GLView(GLViewMixin, QOpenGLWindow):
+    """pyqtgraph's 3D view as a native GL window that reports clicks (press, no drag).
+
+    A QOpenGLWidget would make Qt composite the whole main window through
+    OpenGL on every update of any widget, about 8 ms a frame on software GL;
+    a native window embedded with a container renders on its own.
+    """
 
     def __init__(self, owner: SurfaceView3D) -> None:
         super().__init__()
         self._owner = owner
         self._press: QPoint | None = None
+
+    def devicePixelRatioF(self) -> float:
+        """QWindow spells it devicePixelRatio."""
+        return self.devicePixelRatio()
 
     def mousePressEvent(self, ev) -> None:
         self._press = ev.position().toPoint()
@@ -81,6 +92,8 @@ class SurfaceView3D(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.gl_view = _GLView(self)
+        self.gl_container = QWidget.createWindowContainer(self.gl_view, self)
+        self.gl_container.setMinimumSize(120, 120)
         self.gl_view.setBackgroundColor("w")
         self.gl_view.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 3), distance=32,
                                        elevation=42, azimuth=-60)  # fmt: skip
@@ -92,7 +105,7 @@ class SurfaceView3D(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.gl_view, 1)
+        layout.addWidget(self.gl_container, 1)
         layout.addWidget(self.colorbar_widget)
 
         self.surface: gl.GLSurfacePlotItem | None = None
