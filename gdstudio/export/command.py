@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.scenario import load_scenario
-from gdstudio.export.display import NoDisplayError, virtual_display
+from gdstudio.export.display import NoDisplayError, has_display, virtual_display
 from gdstudio.export.encoders import ExportError, format_of
 
 EXIT_BAD_INPUT = 2
@@ -42,14 +43,22 @@ def export_command(args: argparse.Namespace) -> int:
     if args.steps is not None:
         scenario = scenario.with_changes(steps=args.steps)
     view = args.view
+    if has_display():
+        return _render(scenario, args.output, fmt, view, size, args.fps)
     try:
         with virtual_display():
-            return _render(scenario, args.output, fmt, view, size, args.fps)
+            # Qt renders in a child process that ends before our Xvfb stops.
+            child = ["export", str(args.file), "-o", str(args.output), "--view", view,
+                     "--size", args.size, "--fps", str(args.fps)]  # fmt: skip
+            if args.steps is not None:
+                child += ["--steps", str(args.steps)]
+            return subprocess.run([sys.executable, "-m", "gdstudio", *child]).returncode
     except NoDisplayError as exc:
-        if view == "contour":
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            return _render(scenario, args.output, fmt, view, size, args.fps)
-        raise ExportUsageError(f"cannot render the {view} view: {exc}") from None
+        if view != "contour":
+            raise ExportUsageError(f"cannot render the {view} view: {exc}") from None
+        print("gdstudio: no X server: rendering the contour view without OpenGL", file=sys.stderr)
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        return _render(scenario, args.output, fmt, view, size, args.fps)
 
 
 def _checked_format(path: Path) -> str:

@@ -73,6 +73,9 @@ def write_frames(
             n = _write_gif(tmp, counted, fps)
         else:
             n = _write_mp4(tmp, counted, fps)
+        mask = os.umask(0)
+        os.umask(mask)
+        tmp.chmod(0o666 & ~mask)  # mkstemp makes the file private; give it the usual mode
         os.replace(tmp, path)
         return n
     except ExportCancelled:

@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         """File → Export Animation."""
         from gdstudio.export.dialog import ExportDialog
 
-        ExportDialog(self.controller, self.views, self).open()
+        ExportDialog(self.controller, self).open()
 
     def _set_scenario(self, scenario: Scenario, path: Path | None) -> None:
         try:

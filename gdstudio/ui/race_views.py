@@ -31,10 +31,12 @@ class RaceViews(QObject):
 
     error = Signal(str)
 
-    def __init__(self, controller: RaceController, parent: QObject | None = None) -> None:
+    def __init__(
+        self, controller: RaceController, parent: QObject | None = None, offscreen: bool = False
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.surface3d = SurfaceView3D()
+        self.surface3d = SurfaceView3D(offscreen=offscreen)
         self.contour = ContourView()
         self.loss_plot = LossPlot()
         self.selected_start: int | None = None

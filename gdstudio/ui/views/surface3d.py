@@ -51,29 +51,18 @@ def lambert(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) -> np.ndarray:
     return 0.6 + 0.4 * np.clip(np.tensordot(light, normal, axes=1), 0, 1)
 
 
-class _GLView(GLViewMixin, QOpenGLWindow):
-    """pyqtgraph's 3D view as a native GL window that reports clicks (press, no drag).
+class _ReportsClicks:
+    """Mixin for the GL views: a press and release without a drag is a click."""
 
-    A QOpenGLWidget would make Qt composite the whole main window through
-    OpenGL on every update of any widget, about 8 ms a frame on software GL;
-    a native window embedded with a container renders on its own.
-    """
-
-    def __init__(self, owner: SurfaceView3D) -> None:
-        super().__init__()
-        self._owner = owner
-        self._press: QPoint | None = None
-
-    def devicePixelRatioF(self) -> float:
-        """QWindow spells it devicePixelRatio."""
-        return self.devicePixelRatio()
+    _owner: SurfaceView3D
+    _press: QPoint | None = None
 
     def mousePressEvent(self, ev) -> None:
         self._press = ev.position().toPoint()
-        super().mousePressEvent(ev)
+        super().mousePressEvent(ev)  # type: ignore[misc]
 
     def mouseReleaseEvent(self, ev) -> None:
-        super().mouseReleaseEvent(ev)
+        super().mouseReleaseEvent(ev)  # type: ignore[misc]
         pos = ev.position().toPoint()
         if (
             ev.button() == Qt.MouseButton.LeftButton
@@ -84,15 +73,48 @@ class _GLView(GLViewMixin, QOpenGLWindow):
         self._press = None
 
 
+class _GLWindowView(_ReportsClicks, GLViewMixin, QOpenGLWindow):
+    """pyqtgraph's 3D view as a native GL window, for the app.
+
+    A QOpenGLWidget would make Qt composite the whole main window through
+    OpenGL on every update of any widget, about 8 ms a frame on software GL;
+    a native window embedded with a container renders on its own.
+    """
+
+    def __init__(self, owner: SurfaceView3D) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def devicePixelRatioF(self) -> float:
+        """QWindow spells it devicePixelRatio."""
+        return self.devicePixelRatio()
+
+
+class _GLWidgetView(_ReportsClicks, gl.GLViewWidget):
+    """The same view as a QOpenGLWidget, which renders off screen, for export."""
+
+    def __init__(self, owner: SurfaceView3D) -> None:
+        super().__init__()
+        self._owner = owner
+
+
 class SurfaceView3D(QWidget):
-    """3D surface, trails, markers, minima and a colorbar. ``point_picked(x, y)`` on a click."""
+    """3D surface, trails, markers, minima and a colorbar. ``point_picked(x, y)`` on a click.
+
+    ``offscreen`` builds the view on a QOpenGLWidget that renders without being
+    shown, for export; the app uses a native GL window. Both draw the same items.
+    """
 
     point_picked = Signal(float, float)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, offscreen: bool = False) -> None:
         super().__init__(parent)
-        self.gl_view = _GLView(self)
-        self.gl_container = QWidget.createWindowContainer(self.gl_view, self)
+        if offscreen:  # export: rendered into an image, never shown
+            self.gl_view: GLViewMixin = _GLWidgetView(self)
+            self.gl_container = self.gl_view
+        else:
+            self.gl_view = _GLWindowView(self)
+            self.gl_container = QWidget.createWindowContainer(self.gl_view, self)
         self.gl_container.setMinimumSize(120, 120)
         self.gl_view.setBackgroundColor("w")
         self.gl_view.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 3), distance=32,

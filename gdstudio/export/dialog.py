@@ -1,0 +1,139 @@
+"""File → Export Animation: options, a progress bar with Cancel, and a clear result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gdstudio.export.encoders import ExportCancelled, ExportError
+from gdstudio.export.render import ExportOptions, export_scenario
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.inline_message import InlineMessage
+
+FORMATS = (
+    ("GIF animation", ".gif"),
+    ("MP4 video (H.264)", ".mp4"),
+    ("PNG of the last step", ".png"),
+)
+
+
+class ExportDialog(QDialog):
+    """Export the current race; the main window keeps answering while frames render."""
+
+    def __init__(self, controller: RaceController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export animation")
+        self._controller = controller
+        self.format = QComboBox()
+        for label, suffix in FORMATS:
+            self.format.addItem(label, suffix)
+        self.view = QComboBox()
+        for label, key in (("Contour map", "contour"), ("3D surface", "3d"), ("Both", "both")):
+            self.view.addItem(label, key)
+        self.with_loss = QCheckBox("Add the loss plot below")
+        self.legend = QCheckBox("Title and legend with hyperparameters")
+        self.legend.setChecked(True)
+        self.width = QSpinBox(minimum=160, maximum=3840, value=960, suffix=" px")
+        self.height = QSpinBox(minimum=120, maximum=2160, value=540, suffix=" px")
+        size = QHBoxLayout()
+        size.addWidget(self.width)
+        size.addWidget(self.height)
+        self.fps = QSpinBox(minimum=1, maximum=60, value=30, suffix=" fps")
+        self.steps = QSpinBox(minimum=1, maximum=1_000_000, value=controller.scenario.steps)
+        self.per_frame = QSpinBox(minimum=0, maximum=10_000, value=0, specialValueText="auto")
+        self.per_frame.setToolTip("Steps per frame (auto: about ten seconds of animation)")
+        self.orbit = QSpinBox(minimum=0, maximum=720, value=0, suffix="°")
+        self.orbit.setToolTip("Turn the 3D camera by this much over the animation")
+        self.path = QLineEdit(str(Path.home() / "race.gif"))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        where = QHBoxLayout()
+        where.addWidget(self.path, 1)
+        where.addWidget(browse)
+        self.message = InlineMessage()
+        form = QFormLayout()
+        form.addRow("Format", self.format)
+        form.addRow("View", self.view)
+        form.addRow("", self.with_loss)
+        form.addRow("", self.legend)
+        form.addRow("Size", size)
+        form.addRow("Frame rate", self.fps)
+        form.addRow("Steps", self.steps)
+        form.addRow("Steps per frame", self.per_frame)
+        form.addRow("Camera orbit", self.orbit)
+        form.addRow("Save to", where)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.export)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.format.currentIndexChanged.connect(self._on_format_change)
+
+    def _on_format_change(self) -> None:
+        path = Path(self.path.text())
+        self.path.setText(str(path.with_suffix(self.format.currentData())))
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(),
+                                              "Animations (*.gif *.mp4 *.png)")  # fmt: skip
+        if name:
+            self.path.setText(name)
+
+    def options(self) -> ExportOptions:
+        """The options as set in the dialog."""
+        return ExportOptions(
+            view=self.view.currentData(), size=(self.width.value(), self.height.value()),
+            fps=self.fps.value(), steps=self.steps.value(),
+            steps_per_frame=self.per_frame.value() or None,
+            orbit_degrees=float(self.orbit.value()), with_loss=self.with_loss.isChecked(),
+            legend=self.legend.isChecked(),
+        )  # fmt: skip
+
+    def export(self) -> bool:
+        """Render with a cancellable progress bar; errors stay in the dialog."""
+        path = Path(self.path.text()).expanduser()
+        progress = QProgressDialog("Rendering frames…", "Cancel", 0, 100, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+
+        def tick(done: int, total: int) -> bool:
+            progress.setMaximum(total)
+            progress.setValue(done)
+            QApplication.processEvents()  # the window keeps answering
+            return not progress.wasCanceled()
+
+        self.export_button.setEnabled(False)
+        try:
+            export_scenario(self._controller.scenario, path, self.options(), tick)
+        except ExportCancelled:
+            self.message.show_info("Export cancelled; nothing was written.")
+            return False
+        except ExportError as exc:
+            self.message.show_error(str(exc))
+            return False
+        finally:
+            progress.close()
+            self.export_button.setEnabled(True)
+        self.message.show_info(f"Saved {path}")
+        self.accept()
+        return True

@@ -1,0 +1,175 @@
+"""Animation export: files that play, frames that match the app, nothing left on failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from gdstudio.engine.scenario import Scenario
+from gdstudio.export.encoders import ExportCancelled, ExportError, write_frames
+from gdstudio.export.render import ExportCanvas, ExportOptions, export_scenario, qimage_to_rgb
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.race_views import RaceViews
+
+SCENARIO = Scenario.from_dict({
+    "title": "Export test",
+    "surface": {"function": "rosenbrock"},
+    "optimizers": [{"name": "sgd", "lr": 0.001, "momentum": 0.9}, {"name": "adam", "lr": 0.05}],
+    "starts": [[-1.5, 2.0]],
+    "steps": 60,
+})  # fmt: skip
+
+
+def test_gif_has_the_requested_frames_size_and_timing(tmp_path):
+    out = tmp_path / "race.gif"
+    opts = ExportOptions(view="contour", size=(320, 240), fps=20, steps_per_frame=3)
+    n = export_scenario(SCENARIO, out, opts)
+    assert n == 21  # steps 0, 3, ..., 60
+    frames = iio.imread(out, index=None)
+    assert frames.shape[:3] == (21, 240, 320)
+    assert iio.immeta(out, index=0)["duration"] == 50  # ms per frame at 20 fps
+    assert not np.array_equal(frames[0], frames[-1])  # the runners moved
+    assert len(np.unique(frames[-1].reshape(-1, frames.shape[-1]), axis=0)) > 8  # not blank
+
+
+def test_mp4_is_h264_with_even_dimensions(tmp_path):
+    out = tmp_path / "race.mp4"
+    opts = ExportOptions(view="both", size=(321, 241), fps=24, steps_per_frame=6, with_loss=True)
+    n = export_scenario(SCENARIO, out, opts)
+    meta = iio.immeta(out)
+    frames = iio.imread(out, index=None)
+    assert len(frames) == n == 11
+    assert frames.shape[1:3] == (240, 320)  # cut to even dimensions for yuv420p
+    assert meta["fps"] == pytest.approx(24)
+    assert meta["codec"] == "h264"
+    assert frames[-1].std() > 10
+
+
+@pytest.mark.gl
+def test_png_equals_the_apps_view_at_that_step(tmp_path, qtbot):
+    out = tmp_path / "frame.png"
+    opts = ExportOptions(view="contour", size=(400, 300), legend=False)
+    export_scenario(SCENARIO, out, opts)
+    exported = iio.imread(out)
+    controller = RaceController(SCENARIO)
+    views = RaceViews(controller)
+    qtbot.addWidget(views.contour)
+    views.contour.resize(400, 300)
+    views.contour.show()
+    qtbot.waitExposed(views.contour)
+    controller.race.run()
+    controller.scrub(60)
+    shown = qimage_to_rgb(views.contour.grab().toImage())
+    assert shown.shape == exported.shape
+    assert np.abs(shown.astype(int) - exported.astype(int)).mean() < 2.0
+
+
+def test_3d_frames_render_and_orbit(tmp_path):
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view="3d", size=(320, 240), orbit_degrees=90))
+    try:
+        canvas.run_race(20)
+        a = canvas.frame(20, azimuth=0.0)
+        b = canvas.frame(20, azimuth=90.0)
+    finally:
+        canvas.close()
+    assert a.std() > 5 and not np.array_equal(a, b)
+
+
+def frames(n=5, size=(64, 48)):
+    for i in range(n):
+        f = np.zeros((size[1], size[0], 3), np.uint8)
+        f[:, : (i + 1) * 8] = 200
+        yield f
+
+
+def test_cancel_leaves_nothing(tmp_path):
+    out = tmp_path / "race.gif"
+    with pytest.raises(ExportCancelled):
+        write_frames(out, frames(), 10, progress=lambda done: done < 3)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_full_disk_gives_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "race.mp4"
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("gdstudio.export.encoders._write_mp4", full)
+    with pytest.raises(ExportError, match="No space left on device"):
+        write_frames(out, frames(), 10)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_folder():
+    # /proc takes no new files, even from root (CI runs as root, so a chmod would not do).
+    with pytest.raises(ExportError, match="cannot write there"):
+        write_frames(Path("/proc/gdstudio-test.gif"), frames(), 10)
+
+
+def test_missing_folder_and_bad_type(tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        write_frames(tmp_path / "nope" / "x.gif", frames(), 10)
+    with pytest.raises(ExportError, match="use .gif, .mp4 or .png"):
+        write_frames(tmp_path / "x.avi", frames(), 10)
+
+
+def test_cli_export_without_display_or_platform(tmp_path):
+    scenario = (
+        Path(__file__).resolve().parents[2] / "resources" / "presets" / "01-learning-rate.json"
+    )
+    out = tmp_path / "frame.png"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gdstudio", "export", str(scenario), "-o", str(out),
+         "--view", "both", "--size", "480x270"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    image = iio.imread(out)
+    assert image.shape[:2] == (270, 480) and image.std() > 10
+
+
+def test_cli_export_bad_input_exits_2(tmp_path):
+    scenario = (
+        Path(__file__).resolve().parents[2] / "resources" / "presets" / "01-learning-rate.json"
+    )
+    for args, fragment in [
+        (["-o", str(tmp_path / "x.avi")], "unknown output type"),
+        (["-o", str(tmp_path / "x.gif"), "--size", "big"], "--size must be WxH"),
+        (["-o", str(tmp_path / "x.gif"), "--fps", "0"], "--fps must be between"),
+    ]:
+        proc = subprocess.run([sys.executable, "-m", "gdstudio", "export", str(scenario), *args],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert proc.returncode == 2
+        assert fragment in proc.stderr and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QProgressDialog
+
+    from gdstudio.export.dialog import ExportDialog
+
+    controller = RaceController(SCENARIO)
+    dialog = ExportDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData(".png"))
+    dialog.path.setText(str(tmp_path / "frame.png"))
+    dialog.width.setValue(320)
+    dialog.height.setValue(240)
+    assert dialog.export()
+    assert iio.imread(tmp_path / "frame.png").shape[:2] == (240, 320)
+
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
+    dialog.format.setCurrentIndex(dialog.format.findData(".gif"))
+    dialog.path.setText(str(tmp_path / "race.gif"))
+    assert not dialog.export()
+    assert "cancelled" in dialog.message.text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frame.png"]
