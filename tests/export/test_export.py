@@ -116,7 +116,7 @@ def test_unwritable_folder():
 def test_missing_folder_and_bad_type(tmp_path):
     with pytest.raises(ExportError, match="does not exist"):
         write_frames(tmp_path / "nope" / "x.gif", frames(), 10)
-    with pytest.raises(ExportError, match="use .gif, .mp4 or .png"):
+    with pytest.raises(ExportError, match=r"use \.gif, \.mp4 or \.png"):
         write_frames(tmp_path / "x.avi", frames(), 10)
 
 
