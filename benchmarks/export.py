@@ -72,7 +72,7 @@ def matplotlib_way(folder: Path, suffix: str) -> float:
     lines = [ax.plot([], [], lw=2, label=o["label"])[0] for o in SCENARIO["optimizers"]]
     ax.legend(loc="upper right")
 
-    def update(i: int):  # noqa: ANN202
+    def update(i: int):
         k = i * STEPS_PER_FRAME + 1
         for r, line in enumerate(lines):
             line.set_data(traj[:k, r, 0], traj[:k, r, 1])
