@@ -637,6 +637,8 @@ class Race:
         if isinstance(sel, slice) and g.covers_all:
             where: Any = slice(None)
             local: Any = sel
+        elif isinstance(sel, slice) and sel == slice(None):  # every runner steps: no search
+            where, local = g.rows, slice(None)
         else:
             stepped = np.arange(self.n_runners)[sel]
             in_group = np.isin(stepped, g.rows)

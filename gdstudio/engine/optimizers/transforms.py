@@ -16,6 +16,8 @@ from gdstudio.engine.optimizers.base import Array, HyperParam, Scalar
 
 def nonzero(value: Scalar) -> bool:
     """True when a (possibly per-runner) hyperparameter is not 0 for some runner."""
+    if isinstance(value, float):
+        return value != 0.0
     return bool(np.any(value != 0))
 
 
