@@ -9,6 +9,19 @@ from gdstudio import __version__
 from gdstudio.ui.qt_setup import make_app
 
 
+def app_icon():
+    """The application icon in every size shipped with the package."""
+    from importlib.resources import files
+
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    for png in files("gdstudio.resources").joinpath("icons").iterdir():
+        if png.name.endswith(".png"):
+            icon.addFile(str(png))
+    return icon
+
+
 def run_app(file: Path | None = None) -> int:
     """Open the main window (on ``file``, or the last session) and run the event loop."""
     app = make_app(sys.argv[:1])
@@ -23,6 +36,8 @@ def run_app(file: Path | None = None) -> int:
     app.setOrganizationName(session.ORGANIZATION)
     app.setApplicationName(session.APPLICATION)
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("io.github.gdstudio")
+    app.setWindowIcon(app_icon())
     scenario, path = session.restore_last()
     error = None
     if file is not None:
@@ -31,8 +46,7 @@ def run_app(file: Path | None = None) -> int:
         except GdstudioError as exc:
             error = str(exc)
     window = MainWindow(RaceController(scenario), QSettings())
-    window.path = path
-    window._update_title()
+    window.set_path(path)
     if error:
         window.message.show_error(error)
     window.show()

@@ -311,6 +311,11 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._autosave.start()
 
+    def set_path(self, path: Path | None) -> None:
+        """The file the race came from (shown in the title; Save writes there)."""
+        self.path = path
+        self._update_title()
+
     def _update_title(self) -> None:
         name = self.path.name if self.path else (self.controller.scenario.title or "untitled")
         self.setWindowTitle(f"{name}{'*' if self.modified else ''} — gdstudio")
