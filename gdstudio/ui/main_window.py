@@ -126,10 +126,16 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._restored:
             self._restored = True
-            docks = {d.windowTitle(): d for d in self.findChildren(QDockWidget)}
-            self.resizeDocks([docks["Optimizers"], docks["Runners"]], [330, 330],
-                             Qt.Orientation.Horizontal)  # fmt: skip
-            self.resizeDocks([docks["Loss"]], [230], Qt.Orientation.Vertical)
+            QTimer.singleShot(0, self._first_layout)
+
+    def _first_layout(self) -> None:
+        """Docks at a sensible size and the two views sharing the middle equally."""
+        docks = {d.windowTitle(): d for d in self.findChildren(QDockWidget)}
+        self.resizeDocks([docks["Optimizers"], docks["Runners"]], [330, 330],
+                         Qt.Orientation.Horizontal)  # fmt: skip
+        self.resizeDocks([docks["Loss"]], [230], Qt.Orientation.Vertical)
+        half = self.splitter.width() // 2
+        self.splitter.setSizes([half, half])
 
     def _save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

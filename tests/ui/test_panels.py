@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from gdstudio.engine.race import Status
 from gdstudio.engine.scenario import Scenario
@@ -105,7 +105,10 @@ def test_batch_panel_applies_a_stochastic_dataset_and_draws_fits(controller, qtb
     qtbot.addWidget(panel)
     panel.show()
     panel.dataset.setCurrentIndex(panel.dataset.findData("linear"))
-    qtbot.mouseClick(panel.stochastic, Qt.MouseButton.LeftButton)
+    panel.resize(420, 700)
+    indicator = QPoint(8, panel.stochastic.height() // 2)
+    qtbot.mouseClick(panel.stochastic, Qt.MouseButton.LeftButton, pos=indicator)
+    assert panel.stochastic.isChecked()
     qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     surface = controller.scenario.surface
     assert surface["batch_size"] == 1 and surface["model"] == "linear_regression"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -36,7 +36,10 @@ class BatchPanel(QWidget):
     def __init__(self, controller: RaceController) -> None:
         super().__init__()
         self._controller = controller
-        self.dataset = QComboBox()
+        self.dataset = QComboBox(
+            minimumContentsLength=12,
+            sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
+        )
         for name, spec in DATASETS.items():
             self.dataset.addItem(spec.title, name)
             self.dataset.setItemData(self.dataset.count() - 1, spec.description,
@@ -44,10 +47,13 @@ class BatchPanel(QWidget):
         self.n_samples = QSpinBox(minimum=2, maximum=100_000, value=200, toolTip="rows")
         self.noise = QDoubleSpinBox(minimum=0, maximum=100, value=0.5, singleStep=0.1)
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
-        self.model = QComboBox()
+        self.model = QComboBox(
+            minimumContentsLength=12,
+            sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
+        )
         for name, spec in MODELS.items():
-            self.model.addItem(f"{spec.title}: {spec.formula}", name)
-            self.model.setItemData(self.model.count() - 1, spec.description,
+            self.model.addItem(spec.title, name)
+            self.model.setItemData(self.model.count() - 1, f"{spec.formula}: {spec.description}",
                                    Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.full = QRadioButton("Full batch", toolTip="every row for every step: smooth")
         self.stochastic = QRadioButton("Stochastic (1)", toolTip="one row per step: noisy")
@@ -57,9 +63,11 @@ class BatchPanel(QWidget):
         for b in (self.full, self.stochastic, self.mini):
             self.mode.addButton(b)
         self.full.setChecked(True)
-        modes = QHBoxLayout()
-        for w in (self.full, self.stochastic, self.mini, self.mini_size):
-            modes.addWidget(w)
+        modes = QGridLayout()
+        modes.addWidget(self.full, 0, 0)
+        modes.addWidget(self.stochastic, 0, 1)
+        modes.addWidget(self.mini, 1, 0)
+        modes.addWidget(self.mini_size, 1, 1)
         self.apply_button = QPushButton("Use this dataset")
         self.overlay = QCheckBox("Show the current mini-batch's loss surface on the map")
         self.message = InlineMessage()

@@ -86,7 +86,11 @@ class OptimizerPanel(QWidget):
         self.description.setStyleSheet("color: #555;")
         self.override_lr = QCheckBox("Own learning rate (ignore the global one)")
         self.form = ParamForm()
-        self.schedule_combo = QComboBox(toolTip="Learning-rate schedule (torch.optim.lr_scheduler)")
+        self.schedule_combo = QComboBox(
+            toolTip="Learning-rate schedule (torch.optim.lr_scheduler)",
+            minimumContentsLength=12,
+            sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
+        )
         self.schedule_combo.addItem("none", None)
         for name, spec in SCHEDULES.items():
             self.schedule_combo.addItem(spec.title, name)

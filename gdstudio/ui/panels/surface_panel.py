@@ -30,7 +30,7 @@ class DomainFields(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.boxes = [QDoubleSpinBox(minimum=-1e6, maximum=1e6, decimals=3) for _ in range(4)]
+        self.boxes = [QDoubleSpinBox(minimum=-1e6, maximum=1e6, decimals=2) for _ in range(4)]
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for box, tip in zip(self.boxes, ("x min", "x max", "y min", "y max"), strict=True):
@@ -54,7 +54,10 @@ class SurfacePanel(QWidget):
     def __init__(self, controller: RaceController) -> None:
         super().__init__()
         self._controller = controller
-        self.combo = QComboBox()
+        self.combo = QComboBox(
+            minimumContentsLength=12,
+            sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
+        )
         for name, spec in FUNCTIONS.items():
             self.combo.addItem(spec.title, name)
             self.combo.setItemData(self.combo.count() - 1, spec.description,
