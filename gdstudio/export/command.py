@@ -52,7 +52,13 @@ def export_command(args: argparse.Namespace) -> int:
                      "--size", args.size, "--fps", str(args.fps)]  # fmt: skip
             if args.steps is not None:
                 child += ["--steps", str(args.steps)]
-            return subprocess.run([sys.executable, "-m", "gdstudio", *child]).returncode
+            # A frozen bundle is its own interpreter; elsewhere run the package as a module.
+            program = (
+                [sys.executable]
+                if getattr(sys, "frozen", False)
+                else [sys.executable, "-m", "gdstudio"]
+            )
+            return subprocess.run([*program, *child]).returncode
     except NoDisplayError as exc:
         if view != "contour":
             raise ExportUsageError(f"cannot render the {view} view: {exc}") from None
