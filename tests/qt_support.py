@@ -1,0 +1,19 @@
+"""What every Qt test folder's conftest shares: GL settings and private settings files."""
+
+from __future__ import annotations
+
+import pytest
+
+from gdstudio.ui.qt_setup import configure_qt
+
+
+def configure(config: pytest.Config) -> None:
+    """Qt's GL attributes must be set before pytest-qt creates the QApplication."""
+    configure_qt()
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Keep QSettings and the session file away from the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
