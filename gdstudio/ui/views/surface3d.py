@@ -28,6 +28,8 @@ HEIGHT = 8.0
 LIFT = 0.15
 """Trails ride this far above the surface (in box units) so they are never buried."""
 CLICK_SLOP_PX = 4
+CAMERA_DISTANCE = 24.0
+"""Camera distance for a landscape view; narrower views move it back."""
 ON_TOP = {
     GL_DEPTH_TEST: False,
     GL_BLEND: True,
@@ -117,10 +119,10 @@ class SurfaceView3D(QWidget):
             self.gl_container = QWidget.createWindowContainer(self.gl_view, self)
         self.gl_container.setMinimumSize(120, 120)
         self.gl_view.setBackgroundColor("w")
-        self.gl_view.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 3), distance=32,
+        self.gl_view.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 3), distance=CAMERA_DISTANCE,
                                        elevation=42, azimuth=-60)  # fmt: skip
         self.colorbar_widget = pg.GraphicsLayoutWidget()
-        self.colorbar_widget.setFixedWidth(86)
+        self.colorbar_widget.setFixedWidth(76)
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=height_colormap(),
                                         interactive=False, width=14)  # fmt: skip
         self.colorbar_widget.addItem(self.colorbar)
@@ -133,7 +135,7 @@ class SurfaceView3D(QWidget):
         self.surface: gl.GLSurfacePlotItem | None = None
         self.minima = gl.GLScatterPlotItem(size=14, color=(1, 1, 1, 1), pxMode=True)
         self.starts_item = gl.GLScatterPlotItem(size=11, color=(0, 0, 0, 1), pxMode=True)
-        self.markers = gl.GLScatterPlotItem(size=12, pxMode=True)
+        self.markers = gl.GLScatterPlotItem(size=15, pxMode=True)
         self.diverged_markers = gl.GLScatterPlotItem(size=16, color=rgba(DIVERGED), pxMode=True)
         for item in (self.minima, self.starts_item, self.markers, self.diverged_markers):
             item.setGLOptions(ON_TOP)
@@ -147,6 +149,12 @@ class SurfaceView3D(QWidget):
         self._zmin, self._zmax = 0.0, 1.0
         self._minima = np.zeros((0, 2))
         self._starts = np.zeros((0, 2))
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        """Keep the whole box in view: a narrow view needs the camera further away."""
+        super().resizeEvent(event)
+        w, h = max(self.gl_container.width(), 1), max(self.gl_container.height(), 1)
+        self.gl_view.setCameraPosition(distance=CAMERA_DISTANCE * max(1.0, h / w) ** 0.6)
 
     # ------------------------------------------------------------------ mapping
     def to_box(self, x: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
