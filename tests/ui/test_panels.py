@@ -145,14 +145,20 @@ def test_readout_names_a_saddle(qtbot):
     assert "saddle point" in readout.cursor_text.text()
 
 
-@pytest.mark.gl
-def test_3d_view_renders_pixels_and_trails(controller, qtbot):
-    views = RaceViews(controller)
-    widget = views.surface3d
+@pytest.fixture
+def view_3d(controller, qtbot):
+    """The app's 3D view of the small race, shown at 640×480."""
+    widget = RaceViews(controller).surface3d
     qtbot.addWidget(widget)
     widget.resize(640, 480)
     widget.show()
     qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.mark.gl
+def test_3d_view_renders_pixels_and_trails(controller, view_3d, qtbot):
+    widget = view_3d
     for _ in range(5):
         controller.step_once()
     qtbot.waitUntil(lambda: widget.gl_view.context() is not None, timeout=5000)
@@ -165,13 +171,8 @@ def test_3d_view_renders_pixels_and_trails(controller, qtbot):
 
 
 @pytest.mark.gl
-def test_3d_click_picks_the_surface_point_under_the_cursor(controller, qtbot):
-    views = RaceViews(controller)
-    widget = views.surface3d
-    qtbot.addWidget(widget)
-    widget.resize(640, 480)
-    widget.show()
-    qtbot.waitExposed(widget)
+def test_3d_click_picks_the_surface_point_under_the_cursor(controller, view_3d, qtbot):
+    widget = view_3d
     view = widget.gl_view
     height = float(controller.objective.value(np.array([[1.0, -1.0]]))[0])
     pixel = widget.project(1.0, -1.0, height)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QVBoxLayout, QWi
 
 from gdstudio.engine.grid import Grid, contour_levels, display_heights
 from gdstudio.ui.views.colors import DIVERGED, MINIMUM, START, height_lut
-from gdstudio.ui.views.trails import diverged_at_end, last_points, shown_counts
+from gdstudio.ui.views.trails import changed_runners, diverged_at_end, last_points, shown_counts
 
 FILL_STEPS = 14
 PICK_RADIUS_PX = 8
@@ -216,12 +216,9 @@ class ContourView(QWidget):
         shown = shown_counts(counts, upto_step)
         if len(shown) != len(self.trails):
             return
-        cache = self._shown_cache
-        for r, item in enumerate(self.trails):
-            if cache is not None and cache[r] == shown[r]:
-                continue
+        for r in changed_runners(shown, self._shown_cache):
             pts = trajectory[: shown[r], r]
-            item.setData(pts[:, 0], pts[:, 1])
+            self.trails[r].setData(pts[:, 0], pts[:, 1])
         self._shown_cache = shown.copy()
         current = last_points(trajectory, shown)
         diverged = diverged_at_end(status, counts, shown)

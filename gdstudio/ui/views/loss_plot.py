@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gdstudio.ui.views.trails import shown_counts
+from gdstudio.ui.views.trails import changed_runners, shown_counts
 
 
 class LossPlot(QWidget):
@@ -95,11 +95,8 @@ class LossPlot(QWidget):
             self.loss_log = positive
             self.loss_item.getAxis("left").setLogMode(False, positive)
             self._shown_cache = None
-        cache = self._shown_cache
         with np.errstate(all="ignore"):
-            for r in range(len(shown)):
-                if cache is not None and cache[r] == shown[r]:
-                    continue
+            for r in changed_runners(shown, self._shown_cache):
                 steps = np.arange(shown[r])
                 f = loss[: shown[r], r]
                 self.loss_curves[r].setData(steps, np.log10(f) if self.loss_log else f)

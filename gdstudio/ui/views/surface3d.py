@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gdstudio.engine.grid import LOG_FLOOR, Grid, display_heights
 from gdstudio.ui.views.colors import DIVERGED, height_colormap, rgba
-from gdstudio.ui.views.trails import diverged_at_end, last_points, shown_counts
+from gdstudio.ui.views.trails import changed_runners, diverged_at_end, last_points, shown_counts
 
 HALF = 10.0
 HEIGHT = 8.0
@@ -150,7 +150,7 @@ class SurfaceView3D(QWidget):
         self._minima = np.zeros((0, 2))
         self._starts = np.zeros((0, 2))
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+    def resizeEvent(self, event) -> None:
         """Keep the whole box in view: a narrow view needs the camera further away."""
         super().resizeEvent(event)
         w, h = max(self.gl_container.width(), 1), max(self.gl_container.height(), 1)
@@ -263,13 +263,10 @@ class SurfaceView3D(QWidget):
         shown = shown_counts(counts, upto_step)
         if len(shown) != len(self.trails) or self._grid is None:
             return
-        cache = self._shown_cache
-        for r, line in enumerate(self.trails):
-            if cache is not None and cache[r] == shown[r]:
-                continue
+        for r in changed_runners(shown, self._shown_cache):
             pts = trajectory[: shown[r], r]
             h = self._heights(values[: shown[r], r])
-            line.setData(pos=self.to_box(pts[:, 0], pts[:, 1], h) + [0, 0, LIFT])
+            self.trails[r].setData(pos=self.to_box(pts[:, 0], pts[:, 1], h) + [0, 0, LIFT])
         self._shown_cache = shown.copy()
         current = last_points(trajectory, shown)
         now = values[np.maximum(shown - 1, 0), np.arange(len(shown))] if len(shown) else shown

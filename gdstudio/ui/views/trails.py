@@ -17,6 +17,16 @@ def shown_counts(counts: npt.NDArray[np.intp], upto_step: int | None) -> npt.NDA
     return np.minimum(counts, int(upto_step) + 1)
 
 
+def changed_runners(shown: npt.NDArray[np.intp], previous: np.ndarray | None) -> list[int]:
+    """Runners whose visible length differs from the last upload (all of them at first).
+
+    Views re-upload only these, so a paused runner costs nothing per frame.
+    """
+    if previous is None or len(previous) != len(shown):
+        return list(range(len(shown)))
+    return np.flatnonzero(previous != shown).tolist()
+
+
 def last_points(trajectory: np.ndarray, shown: npt.NDArray[np.intp]) -> np.ndarray:
     """Each runner's current position at the shown step, shape (R, 2)."""
     if len(shown) == 0:
