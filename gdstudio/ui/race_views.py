@@ -148,8 +148,9 @@ class RaceViews(QObject):
     def _update_overlay(self) -> None:
         """Isolines of the batch loss at the shown step (batch mode only)."""
         race = self.controller.race
-        schedule = race.runner_batches(0) if race.n_runners else None
-        rows = schedule.batch(self.controller.shown_step) if schedule is not None else None
+        schedules = [race.runner_batches(r) for r in range(race.n_runners)]
+        sampled = [s for s in schedules if s is not None and not s.is_full_batch]
+        rows = sampled[0].batch(self.controller.shown_step) if sampled else None
         if not self._batch_overlay or rows is None:
             self.contour.set_overlay(None)
             return

@@ -180,3 +180,19 @@ def test_3d_click_picks_the_surface_point_under_the_cursor(controller, view_3d, 
         qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=pixel)
     x, y = blocker.args
     assert abs(x - 1.0) < 0.03 and abs(y + 1.0) < 0.03
+
+
+def test_batch_overlay_draws_the_current_mini_batch_loss(qtbot):
+    from gdstudio.engine.presets import preset
+
+    c = RaceController(preset("02-batch-modes").scenario)
+    views = RaceViews(c)
+    qtbot.addWidget(views.contour)
+    views.set_batch_overlay(True)
+    assert views.contour._overlay_lines  # isolines of the stochastic runner's batch
+    c.step_once()
+    first = views.contour._overlay_lines[0].path().boundingRect()
+    c.step_once()  # the next step uses another row: the overlay moves
+    assert views.contour._overlay_lines[0].path().boundingRect() != first
+    views.set_batch_overlay(False)
+    assert not views.contour._overlay_lines
