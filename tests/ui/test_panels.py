@@ -191,8 +191,9 @@ def test_batch_overlay_draws_the_current_mini_batch_loss(qtbot):
     views.set_batch_overlay(True)
     assert views.contour._overlay_lines  # isolines of the stochastic runner's batch
     c.step_once()
-    first = views.contour._overlay_lines[0].path().boundingRect()
+    first = views.contour._overlay_lines[0].path().elementAt(0)
     c.step_once()  # the next step uses another row: the overlay moves
-    assert views.contour._overlay_lines[0].path().boundingRect() != first
+    second = views.contour._overlay_lines[0].path().elementAt(0)
+    assert (first.x, first.y) != (second.x, second.y)
     views.set_batch_overlay(False)
     assert not views.contour._overlay_lines
