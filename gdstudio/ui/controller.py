@@ -41,6 +41,8 @@ class RaceController(QObject):
         New steps were computed (or the shown step moved): views redraw trails.
     playing_changed(bool)
         Play/pause state.
+    speed_changed(float)
+        Steps per second during play.
     scenario_changed
         Any edit of the scenario (for the window title's "modified" mark).
     """
@@ -49,6 +51,7 @@ class RaceController(QObject):
     runners_changed = Signal()
     stepped = Signal()
     playing_changed = Signal(bool)
+    speed_changed = Signal(float)
     scenario_changed = Signal()
 
     def __init__(self, scenario: Scenario, parent: QObject | None = None) -> None:
@@ -162,7 +165,10 @@ class RaceController(QObject):
 
     def set_speed(self, steps_per_second: float) -> None:
         """Steps per second during play (at least 1)."""
-        self._speed = max(1.0, float(steps_per_second))
+        speed = max(1.0, float(steps_per_second))
+        if speed != self._speed:
+            self._speed = speed
+            self.speed_changed.emit(speed)
 
     def scrub(self, step: int) -> None:
         """Show step ``step`` in every view (pauses play)."""

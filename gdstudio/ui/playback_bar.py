@@ -58,6 +58,7 @@ class PlaybackBar(QWidget):
         self.timeline.valueChanged.connect(self._on_timeline_change)
         controller.stepped.connect(self._on_step_change)
         controller.playing_changed.connect(self._on_playing_change)
+        controller.speed_changed.connect(self._on_speed_change)
         self._on_step_change()
 
     def _on_timeline_change(self, value: int) -> None:
@@ -71,6 +72,11 @@ class PlaybackBar(QWidget):
         self.timeline.setValue(c.shown_step)
         self.timeline.blockSignals(False)
         self.counter.setText(f"step {c.shown_step} / {c.computed_step}")
+
+    def _on_speed_change(self, speed: float) -> None:
+        self.speed.blockSignals(True)
+        self.speed.setValue(round(speed))
+        self.speed.blockSignals(False)
 
     def _on_playing_change(self, playing: bool) -> None:
         icon = (

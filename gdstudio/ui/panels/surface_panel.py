@@ -9,8 +9,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -30,12 +30,16 @@ class DomainFields(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.boxes = [QDoubleSpinBox(minimum=-1e6, maximum=1e6, decimals=2) for _ in range(4)]
-        layout = QHBoxLayout(self)
+        self.boxes = [QDoubleSpinBox(minimum=-1e4, maximum=1e4, decimals=2) for _ in range(4)]
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for box, tip in zip(self.boxes, ("x min", "x max", "y min", "y max"), strict=True):
+        for i, (box, tip) in enumerate(zip(self.boxes, ("x min", "x max", "y min", "y max"),
+                                           strict=True)):  # fmt: skip
             box.setToolTip(tip)
-            layout.addWidget(box)
+            row, col = divmod(i, 2)
+            if col == 0:
+                layout.addWidget(QLabel("x" if row == 0 else "y"), row, 0)
+            layout.addWidget(box, row, col + 1)
 
     def set_domain(self, domain) -> None:
         """Show ``domain``."""

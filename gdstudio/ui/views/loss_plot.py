@@ -39,6 +39,8 @@ class LossPlot(QWidget):
         # Curves receive log10 values and the axes only label them as logs: pyqtgraph's
         # log mode would re-transform every point of every curve on every frame.
         self.grad_item.getAxis("left").setLogMode(False, True)
+        for item in (self.loss_item, self.grad_item):  # label major ticks only: no crowding
+            item.getAxis("left").setStyle(maxTextLevel=0)
         self.loss_log = True
         self.loss_item.getAxis("left").setLogMode(False, True)
         self.step_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=pg.QtCore.Qt.PenStyle.DashLine))
