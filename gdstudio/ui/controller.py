@@ -124,9 +124,11 @@ class RaceController(QObject):
 
     # ------------------------------------------------------------------ playback
     def play(self) -> None:
-        """Start advancing the race on the timer."""
+        """Start advancing the race on the timer (past the step count if it was reached)."""
         if self.playing:
             return
+        if self.race.done:  # runners stopped by the step limit go on for another round
+            self._ensure_room(self.scenario.steps)
         if self._shown is not None:
             self._shown = None
             self.stepped.emit()

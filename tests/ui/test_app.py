@@ -67,6 +67,16 @@ def test_race_advances_on_timer_and_views_agree(window, qtbot):
     assert window.views.loss_plot.shown_step == step
 
 
+def test_play_goes_on_past_the_step_count(window, qtbot):
+    c = window.controller
+    c.race.run()
+    assert c.race.done and c.computed_step == 200
+    c.set_speed(500)
+    c.play()
+    qtbot.waitUntil(lambda: c.computed_step > 200, timeout=5000)
+    c.pause()
+
+
 def test_scrubbing_moves_every_view(window, qtbot):
     c = window.controller
     for _ in range(30):
