@@ -162,3 +162,45 @@ def test_docks_exist_and_layout_is_remembered(window, tmp_path):
     assert {"Optimizers", "Surface", "Batch mode", "Loss", "Runners", "Readout"} <= titles
     window.close()
     assert window.settings.value("window/state") is not None
+
+
+def test_random_user_sessions_never_raise(window, qtbot, capfd, recwarn):
+    """Whatever a user does in whatever order, no slot raises and no item fails to draw."""
+    import random
+
+    from gdstudio.engine.errors import GdstudioError
+    from gdstudio.engine.presets import presets
+
+    c, rng = window.controller, random.Random(7)
+    actions = {
+        "preset": lambda: window.load_preset(rng.choice(presets())),
+        "start": lambda: c.add_start(rng.uniform(-2, 2), rng.uniform(-1, 2)),
+        "unstart": lambda: c.scenario.starts and c.remove_start(0),
+        "optimizer": lambda: c.add_optimizer(
+            OptimizerConfig(rng.choice(["adam", "newton", "lion", "radam"]), {})
+        ),
+        "unoptimizer": lambda: c.scenario.optimizers and c.remove_optimizer(0),
+        "toggle": lambda: c.scenario.optimizers and c.set_enabled(0, not c.enabled[0]),
+        "steps": lambda: [c.step_once() for _ in range(rng.randint(1, 20))],
+        "scrub": lambda: c.scrub(rng.randint(0, max(c.computed_step, 1))),
+        "surface": lambda: c.set_surface({"function": rng.choice(["ackley", "monkey_saddle"])}),
+        "formula": lambda: c.set_surface({"expression": "log(x) + y**2"}),
+        "batch": lambda: c.set_surface({"dataset": {"name": "separable"},
+                                        "model": "logistic_regression", "batch_size": 4}),
+        "clear": c.clear_starts,
+        "lr": lambda: window.optimizer_panel.set_global_lr(10 ** rng.uniform(-4, 0.5)),
+    }  # fmt: skip
+    errors = []
+    for _ in range(100):
+        name = rng.choice(list(actions))
+        try:
+            actions[name]()
+        except GdstudioError:
+            pass  # refused input is shown to the user, not an error
+        except Exception as exc:
+            errors.append(f"{name}: {exc!r}")
+        qtbot.wait(1)
+    assert errors == []
+    drawing = [str(w.message)[-300:] for w in recwarn if "pyqtgraph" in w.filename]
+    assert drawing == []  # pyqtgraph reports paint failures as warnings
+    assert "Error while drawing" not in capfd.readouterr().err

@@ -272,9 +272,12 @@ class SurfaceView3D(QWidget):
         now = values[np.maximum(shown - 1, 0), np.arange(len(shown))] if len(shown) else shown
         box = self.to_box(current[:, 0], current[:, 1], self._heights(now)) + [0, 0, LIFT * 2]
         diverged = diverged_at_end(status, counts, shown)
+        # Always an (R, 4) array, even for no runners: pyqtgraph keeps a colour buffer
+        # once it has seen per-point colours and cannot go back to a single colour.
         colors = np.array([(0.6, 0.6, 0.6, 1.0) if d else c
-                           for c, d in zip(self._colors, diverged, strict=True)])  # fmt: skip
-        self.markers.setData(pos=box, color=colors if len(colors) else (0, 0, 0, 1))
+                           for c, d in zip(self._colors, diverged, strict=True)],
+                          dtype=np.float32).reshape(-1, 4)  # fmt: skip
+        self.markers.setData(pos=box, color=colors)
         self.diverged_markers.setData(pos=box[diverged])
 
     # ------------------------------------------------------------------ picking and grabbing
