@@ -3,13 +3,15 @@
 Formulas, domains and global minima follow Surjanovic & Bingham's Virtual
 Library of Simulation Experiments (sfu.ca/~ssurjano), plus a few teaching
 surfaces (``quadratic``, ``ill_conditioned``, ``saddle``, ``monkey_saddle``,
-``double_well``). Each function works on columns ``x = P[:, 0]``, ``y = P[:, 1]``
-of an (N, 2) float64 array; values are (N,), gradients (N, 2), Hessians (N, 2, 2).
+``double_well``). Every derivative is written out by hand in NumPy and works on
+the columns ``x = P[:, 0]``, ``y = P[:, 1]`` of an (N, 2) float64 array; values
+are (N,), gradients (N, 2), Hessians (N, 2, 2), each output allocated once.
 Overflow and NaN propagate silently: the race turns them into ``diverged``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -21,384 +23,536 @@ from gdstudio.engine.objective import Domain
 
 Array = npt.NDArray[np.float64]
 Params = Mapping[str, float]
-ColumnFn = Callable[..., object]
+Column = Array | float
+"""A 1-D column of N values, or a constant that broadcasts to one."""
+
+ValueFn = Callable[..., Array]
+"""``value(x, y, **params)``: f on the columns."""
+GradFn = Callable[..., tuple[Column, Column]]
+"""``grad(x, y, **params)``: (∂f/∂x, ∂f/∂y)."""
+HessFn = Callable[..., tuple[Column, Column, Column]]
+"""``hess(x, y, **params)``: (∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²)."""
+GradIntoFn = Callable[..., None]
+"""``grad_into(x, y, out, **params)``: writes the gradient into the (N, 2) ``out``."""
+ValueGradIntoFn = Callable[..., Array]
+"""``value_grad_into(x, y, out, **params)``: writes the gradient into ``out``, returns f."""
 
 
-def _pack(gx: Array, gy: Array) -> Array:
-    out = np.empty((gx.shape[0], 2))
-    out[:, 0] = gx
-    out[:, 1] = gy
-    return out
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a built-in function: default, allowed range and meaning."""
 
-
-def _pack_h(hxx: Array, hxy: Array, hyy: Array, n: int) -> Array:
-    out = np.empty((n, 2, 2))
-    out[:, 0, 0] = hxx
-    out[:, 0, 1] = hxy
-    out[:, 1, 0] = hxy
-    out[:, 1, 1] = hyy
-    return out
+    default: float
+    low: float
+    high: float
+    doc: str
 
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """A built-in function: formulas, defaults and what it teaches.
+    """A built-in function: its formulas, parameters, default view and what it teaches.
 
-    ``value(x, y, **p)`` returns f; ``grad(x, y, **p)`` returns (fx, fy);
-    ``hess(x, y, **p)`` returns (fxx, fxy, fyy); each on 1-D columns.
-    ``minima(p)`` gives the known global minima as (M, 2).
+    ``value``, ``grad`` and ``hess`` take the columns ``x``, ``y`` and the
+    parameters as keywords (see :data:`ValueFn`, :data:`GradFn`, :data:`HessFn`).
+    ``grad_into`` and ``value_grad_into`` are optional in-place versions for
+    functions on the benchmarks' hot path; they must round exactly as ``grad``
+    and ``value`` do.
     """
 
     name: str
     title: str
     description: str
-    value: ColumnFn
-    grad: ColumnFn
-    hess: ColumnFn
-    domain: Domain
-    minima: Callable[[Params], Array]
-    params: dict[str, float] = field(default_factory=dict)
-    param_docs: dict[str, str] = field(default_factory=dict)
-    value_grad: ColumnFn | None = None
-    """Optional fused ``(f, fx, fy)`` for functions on the benchmarks' hot path."""
+    """One line on what the surface teaches (tooltips)."""
+    value: ValueFn
+    grad: GradFn
+    hess: HessFn
+    domain_for: Callable[[Params], Domain]
+    """Default region to show for the given parameters."""
+    minima_for: Callable[[Params], Array]
+    """Known global minima (M, 2) for the given parameters; M = 0 when there are none."""
+    param_specs: Mapping[str, ParamSpec] = field(default_factory=dict)
+    grad_into: GradIntoFn | None = None
+    value_grad_into: ValueGradIntoFn | None = None
+
+    @property
+    def params(self) -> dict[str, float]:
+        """Default parameter values, name -> value."""
+        return {k: p.default for k, p in self.param_specs.items()}
+
+    @property
+    def param_docs(self) -> dict[str, str]:
+        """One line per parameter on what it changes."""
+        return {k: p.doc for k, p in self.param_specs.items()}
+
+    @property
+    def param_bounds(self) -> dict[str, tuple[float, float]]:
+        """Allowed (low, high) range of each parameter, inclusive."""
+        return {k: (p.low, p.high) for k, p in self.param_specs.items()}
+
+    @property
+    def domain(self) -> Domain:
+        """Default region to show with the default parameters."""
+        return self.domain_for(self.params)
+
+    @property
+    def minima(self) -> Array:
+        """Known global minima (M, 2) with the default parameters."""
+        return self.minima_for(self.params)
 
 
-@dataclass
 class BuiltinObjective:
-    """A built-in function bound to its parameters (implements Objective)."""
+    """A built-in function bound to its parameters; implements :class:`Objective`."""
 
-    spec: FunctionSpec
-    params: dict[str, float]
-    name: str = ""
-    description: str = ""
-    domain: Domain = ((-1.0, 1.0), (-1.0, 1.0))
-    minima: Array = field(default_factory=lambda: np.zeros((0, 2)))
     n_samples: int | None = None
 
-    def __post_init__(self) -> None:
-        self.name = self.spec.name
-        self.description = self.spec.description
-        self.domain = self.spec.domain
-        self.minima = np.asarray(self.spec.minima(self.params), dtype=np.float64).reshape(-1, 2)
+    def __init__(self, spec: FunctionSpec, params: Mapping[str, float]) -> None:
+        self.spec = spec
+        self.params = dict(params)
+        self.name = spec.name
+        self.description = spec.description
+        self.domain: Domain = spec.domain_for(self.params)
+        self.minima = np.array(spec.minima_for(self.params), dtype=np.float64).reshape(-1, 2)
 
-    def value(self, points: Array, batch: object = None) -> Array:
-        """f at each point, shape (N,)."""
+    def value(self, points: Array, batch: npt.NDArray[np.intp] | None = None) -> Array:
+        """f at each point, shape (N,); ``batch`` is ignored."""
         with np.errstate(all="ignore"):
-            v = self.spec.value(points[:, 0], points[:, 1], **self.params)
-            return np.broadcast_to(np.asarray(v, dtype=np.float64), (points.shape[0],)).copy()
+            return self.spec.value(points[:, 0], points[:, 1], **self.params)
 
-    def grad(self, points: Array, batch: object = None) -> Array:
-        """Exact gradient, shape (N, 2)."""
+    def grad(self, points: Array, batch: npt.NDArray[np.intp] | None = None) -> Array:
+        """Exact gradient at each point, shape (N, 2); ``batch`` is ignored."""
+        out = np.empty((points.shape[0], 2))
         with np.errstate(all="ignore"):
-            gx, gy = self.spec.grad(points[:, 0], points[:, 1], **self.params)
-            return _pack(gx, gy) if np.ndim(gx) and np.ndim(gy) else _broadcast(gx, gy, points)
+            if self.spec.grad_into is not None:
+                self.spec.grad_into(points[:, 0], points[:, 1], out, **self.params)
+            else:
+                out[:, 0], out[:, 1] = self.spec.grad(points[:, 0], points[:, 1], **self.params)
+        return out
 
     def value_and_grad(self, points: Array) -> tuple[Array, Array]:
         """f and its gradient together, sharing intermediate terms where the spec can."""
-        if self.spec.value_grad is None:
+        if self.spec.value_grad_into is None:
             return self.value(points), self.grad(points)
+        out = np.empty((points.shape[0], 2))
         with np.errstate(all="ignore"):
-            f, gx, gy = self.spec.value_grad(points[:, 0], points[:, 1], **self.params)
-            return f, _pack(gx, gy)
+            f = self.spec.value_grad_into(points[:, 0], points[:, 1], out, **self.params)
+        return f, out
 
-    def hessian(self, points: Array, batch: object = None) -> Array:
-        """Exact Hessian, shape (N, 2, 2)."""
+    def hessian(self, points: Array, batch: npt.NDArray[np.intp] | None = None) -> Array:
+        """Exact Hessian at each point, shape (N, 2, 2), symmetric; ``batch`` is ignored."""
+        out = np.empty((points.shape[0], 2, 2))
         with np.errstate(all="ignore"):
             hxx, hxy, hyy = self.spec.hess(points[:, 0], points[:, 1], **self.params)
-            return _pack_h(hxx, hxy, hyy, points.shape[0])
+        out[:, 0, 0] = hxx
+        out[:, 0, 1] = hxy
+        out[:, 1, 0] = hxy
+        out[:, 1, 1] = hyy
+        return out
 
 
-def _broadcast(gx: object, gy: object, points: Array) -> Array:
-    n = points.shape[0]
-    return _pack(np.broadcast_to(gx, (n,)), np.broadcast_to(gy, (n,)))
+# ---------------------------------------------------------------- quadratic bowls
+def _quadratic_value(x: Array, y: Array) -> Array:
+    return x * x + y * y
 
 
-# ---------------------------------------------------------------- the functions
-def _quadratic():
-    return (
-        lambda x, y: x * x + y * y,
-        lambda x, y: (2 * x, 2 * y),
-        lambda x, y: (2.0, 0.0, 2.0),
-    )
+def _quadratic_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    return 2.0 * x, 2.0 * y
 
 
-def _ill_conditioned():
-    # 0.5·(x² + κ·y²): the bowl a linear model gets from features of unequal scale.
-    return (
-        lambda x, y, kappa: 0.5 * (x * x + kappa * y * y),
-        lambda x, y, kappa: (x, kappa * y),
-        lambda x, y, kappa: (1.0, 0.0, kappa),
-    )
+def _quadratic_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    return 2.0, 0.0, 2.0
 
 
-def _rosenbrock():
-    # value and gradient share one fused implementation, so they round identically
-    def value(x, y, a, b):
-        return _rosenbrock_value_grad(x, y, a, b)[0]
-
-    def grad(x, y, a, b):
-        return _rosenbrock_value_grad(x, y, a, b)[1:]
-
-    def hess(x, y, a, b):
-        return (2.0 - 4.0 * b * (y - 3.0 * x * x), -4.0 * b * x, 2.0 * b)
-
-    return value, grad, hess
+# 0.5·(x² + κ·y²): the bowl a linear model gets from two features whose scales differ by √κ.
+def _ill_value(x: Array, y: Array, kappa: float) -> Array:
+    return 0.5 * (x * x + kappa * (y * y))
 
 
-def _rosenbrock_value_grad(x, y, a, b):
+def _ill_grad(x: Array, y: Array, kappa: float) -> tuple[Column, Column]:
+    return x.copy(), kappa * y
+
+
+def _ill_hess(x: Array, y: Array, kappa: float) -> tuple[Column, Column, Column]:
+    return 1.0, 0.0, kappa
+
+
+# ---------------------------------------------------------------- Rosenbrock
+# f = (a − x)² + b·(y − x²)²;  ∂f/∂x = x·(2 − 4b·t) − 2a,  ∂f/∂y = 2b·t  with t = y − x².
+# The in-place versions are the benchmarks' hot path: 7 array passes for the gradient.
+def _rosenbrock_value(x: Array, y: Array, a: float, b: float) -> Array:
     t = x * x
-    np.subtract(y, t, out=t)  # t = y − x²
+    np.subtract(y, t, out=t)
+    f = t * t
+    f *= b
     u = a - x
-    f = u * u
-    bt = b * t
-    f += bt * t
-    gx = x * bt
-    gx *= -4.0
-    gx -= 2.0 * u
-    bt *= 2.0
-    return f, gx, bt
+    u *= u
+    f += u
+    return f
 
 
-def _himmelblau():
-    def value(x, y):
-        p = x * x + y - 11
-        q = x + y * y - 7
-        return p * p + q * q
-
-    def grad(x, y):
-        p = x * x + y - 11
-        q = x + y * y - 7
-        return (4 * x * p + 2 * q, 2 * p + 4 * y * q)
-
-    def hess(x, y):
-        return (12 * x * x + 4 * y - 42, 4 * x + 4 * y, 4 * x + 12 * y * y - 26)
-
-    return value, grad, hess
+def _rosenbrock_grad_into(x: Array, y: Array, out: Array, a: float, b: float) -> None:
+    t = x * x
+    np.subtract(y, t, out=t)
+    np.multiply(t, 2.0 * b, out=out[:, 1])
+    t *= -4.0 * b
+    t += 2.0
+    t *= x
+    np.subtract(t, 2.0 * a, out=out[:, 0])
 
 
-def _beale():
-    c = (1.5, 2.25, 2.625)
-
-    def terms(x, y):
-        return [(ci - x + x * y**k, y**k - 1, k) for k, ci in enumerate(c, start=1)]
-
-    def value(x, y):
-        return sum(t * t for t, _, _ in terms(x, y))
-
-    def grad(x, y):
-        gx = sum(2 * t * d for t, d, _ in terms(x, y))
-        gy = sum(2 * t * k * x * y ** (k - 1) for t, _, k in terms(x, y))
-        return gx, gy
-
-    def hess(x, y):
-        hxx = hxy = hyy = 0.0
-        for t, d, k in terms(x, y):
-            ty = k * x * y ** (k - 1)
-            tyy = k * (k - 1) * x * y ** (k - 2) if k > 1 else 0.0
-            txy = k * y ** (k - 1)
-            hxx = hxx + 2 * d * d
-            hxy = hxy + 2 * (ty * d + t * txy)
-            hyy = hyy + 2 * (ty * ty + t * tyy)
-        return hxx, hxy, hyy
-
-    return value, grad, hess
+def _rosenbrock_value_grad_into(x: Array, y: Array, out: Array, a: float, b: float) -> Array:
+    t = x * x
+    np.subtract(y, t, out=t)
+    np.multiply(t, 2.0 * b, out=out[:, 1])
+    f = t * t
+    f *= b
+    u = a - x
+    u *= u
+    f += u
+    t *= -4.0 * b
+    t += 2.0
+    t *= x
+    np.subtract(t, 2.0 * a, out=out[:, 0])
+    return f
 
 
-def _booth():
-    def value(x, y):
-        p = x + 2 * y - 7
-        q = 2 * x + y - 5
-        return p * p + q * q
-
-    def grad(x, y):
-        p = x + 2 * y - 7
-        q = 2 * x + y - 5
-        return (2 * p + 4 * q, 4 * p + 2 * q)
-
-    return value, grad, lambda x, y: (10.0, 8.0, 10.0)
+def _rosenbrock_grad(x: Array, y: Array, a: float, b: float) -> tuple[Column, Column]:
+    out = np.empty((x.shape[0], 2))
+    _rosenbrock_grad_into(x, y, out, a, b)
+    return out[:, 0], out[:, 1]
 
 
-def _rastrigin():
-    tau = 2 * np.pi
-
-    def value(x, y, A):
-        return 2 * A + x * x - A * np.cos(tau * x) + y * y - A * np.cos(tau * y)
-
-    def grad(x, y, A):
-        return (2 * x + A * tau * np.sin(tau * x), 2 * y + A * tau * np.sin(tau * y))
-
-    def hess(x, y, A):
-        return (2 + A * tau * tau * np.cos(tau * x), 0.0, 2 + A * tau * tau * np.cos(tau * y))
-
-    return value, grad, hess
+def _rosenbrock_hess(x: Array, y: Array, a: float, b: float) -> tuple[Column, Column, Column]:
+    return 2.0 - 4.0 * b * (y - 3.0 * x * x), -4.0 * b * x, 2.0 * b
 
 
-def _ackley():
-    def parts(x, y, a, b, c):
-        r = np.sqrt(0.5 * (x * x + y * y))
-        e1 = np.exp(-b * r)
-        e2 = np.exp(0.5 * (np.cos(c * x) + np.cos(c * y)))
-        return r, e1, e2
-
-    def value(x, y, a, b, c):
-        _, e1, e2 = parts(x, y, a, b, c)
-        return -a * e1 - e2 + a + np.e
-
-    def grad(x, y, a, b, c):
-        r, e1, e2 = parts(x, y, a, b, c)
-        # d r/dx = x / (2r); at r = 0 the first term's limit is 0 by symmetry.
-        k = np.where(r > 0, a * b * e1 / (2 * np.where(r > 0, r, 1.0)), 0.0)
-        return (k * x + 0.5 * c * e2 * np.sin(c * x), k * y + 0.5 * c * e2 * np.sin(c * y))
-
-    def hess(x, y, a, b, c):
-        r, e1, e2 = parts(x, y, a, b, c)
-        safe_r = np.where(r > 0, r, 1.0)
-        k = a * b * e1 / (2 * safe_r)
-        # d k / dr = -a b e1 (b r + 1) / (2 r²); d r / dx = x / (2 r)
-        dk = -a * b * e1 * (b * safe_r + 1) / (2 * safe_r * safe_r)
-        sx, sy = np.sin(c * x), np.sin(c * y)
-        hxx = k + dk * x * x / (2 * safe_r) + 0.5 * c * c * e2 * (np.cos(c * x) - 0.5 * sx * sx)
-        hyy = k + dk * y * y / (2 * safe_r) + 0.5 * c * c * e2 * (np.cos(c * y) - 0.5 * sy * sy)
-        hxy = dk * x * y / (2 * safe_r) - 0.25 * c * c * e2 * sx * sy
-        return hxx, hxy, hyy
-
-    return value, grad, hess
+def _rosenbrock_domain(p: Params) -> Domain:
+    a = p["a"]
+    w = max(2.0, abs(a) + 1.0)
+    return ((-w, w), (a * a - 2.0, a * a + 2.0))
 
 
-def _goldstein_price():
-    def parts(x, y):
-        s = x + y + 1
-        q1 = 19 - 14 * x + 3 * x * x - 14 * y + 6 * x * y + 3 * y * y
-        d = 2 * x - 3 * y
-        q2 = 18 - 32 * x + 12 * x * x + 48 * y - 36 * x * y + 27 * y * y
-        A = 1 + s * s * q1
-        B = 30 + d * d * q2
-        # first derivatives of A and B
-        q1x, q1y = -14 + 6 * x + 6 * y, -14 + 6 * x + 6 * y
-        q2x, q2y = -32 + 24 * x - 36 * y, 48 - 36 * x + 54 * y
-        Ax = 2 * s * q1 + s * s * q1x
-        Ay = 2 * s * q1 + s * s * q1y
-        Bx = 4 * d * q2 + d * d * q2x
-        By = -6 * d * q2 + d * d * q2y
-        return s, q1, d, q2, A, B, q1x, q1y, q2x, q2y, Ax, Ay, Bx, By
-
-    def value(x, y):
-        p = parts(x, y)
-        return p[4] * p[5]
-
-    def grad(x, y):
-        *_, A, B, _q1x, _q1y, _q2x, _q2y, Ax, Ay, Bx, By = parts(x, y)
-        return Ax * B + A * Bx, Ay * B + A * By
-
-    def hess(x, y):
-        s, q1, d, q2, A, B, q1x, q1y, q2x, q2y, Ax, Ay, Bx, By = parts(x, y)
-        Axx = 2 * q1 + 4 * s * q1x + 6 * s * s
-        Ayy = 2 * q1 + 4 * s * q1y + 6 * s * s
-        Axy = 2 * q1 + 2 * s * q1y + 2 * s * q1x + 6 * s * s
-        Bxx = 8 * q2 + 8 * d * q2x + 24 * d * d
-        Byy = 18 * q2 - 12 * d * q2y + 54 * d * d
-        Bxy = -12 * q2 + 4 * d * q2y - 6 * d * q2x - 36 * d * d
-        return (
-            Axx * B + 2 * Ax * Bx + A * Bxx,
-            Axy * B + Ax * By + Ay * Bx + A * Bxy,
-            Ayy * B + 2 * Ay * By + A * Byy,
-        )
-
-    return value, grad, hess
+# ---------------------------------------------------------------- Himmelblau
+def _himmelblau_value(x: Array, y: Array) -> Array:
+    p = x * x + y - 11.0
+    q = x + y * y - 7.0
+    return p * p + q * q
 
 
-def _six_hump_camel():
+def _himmelblau_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    p = x * x + y - 11.0
+    q = x + y * y - 7.0
+    return 4.0 * x * p + 2.0 * q, 2.0 * p + 4.0 * y * q
+
+
+def _himmelblau_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    return 12.0 * x * x + 4.0 * y - 42.0, 4.0 * (x + y), 4.0 * x + 12.0 * y * y - 26.0
+
+
+# ---------------------------------------------------------------- Beale
+# f = t1² + t2² + t3²,  t_k = c_k − x + x·y^k  with c = (1.5, 2.25, 2.625).
+def _beale_terms(x: Array, y: Array) -> tuple[Array, ...]:
+    y2 = y * y
+    y3 = y2 * y
+    t1 = 1.5 - x + x * y
+    t2 = 2.25 - x + x * y2
+    t3 = 2.625 - x + x * y3
+    return y2, y3, t1, t2, t3
+
+
+def _beale_value(x: Array, y: Array) -> Array:
+    _, _, t1, t2, t3 = _beale_terms(x, y)
+    return t1 * t1 + t2 * t2 + t3 * t3
+
+
+def _beale_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    y2, y3, t1, t2, t3 = _beale_terms(x, y)
+    gx = 2.0 * (t1 * (y - 1.0) + t2 * (y2 - 1.0) + t3 * (y3 - 1.0))
+    gy = 2.0 * x * (t1 + 2.0 * y * t2 + 3.0 * y2 * t3)
+    return gx, gy
+
+
+def _beale_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    y2, y3, t1, t2, t3 = _beale_terms(x, y)
+    d1, d2, d3 = y - 1.0, y2 - 1.0, y3 - 1.0  # ∂t_k/∂x
+    e1, e2, e3 = x, 2.0 * x * y, 3.0 * x * y2  # ∂t_k/∂y
+    hxx = 2.0 * (d1 * d1 + d2 * d2 + d3 * d3)
+    hxy = 2.0 * (d1 * e1 + t1 + d2 * e2 + 2.0 * y * t2 + d3 * e3 + 3.0 * y2 * t3)
+    hyy = 2.0 * (e1 * e1 + e2 * e2 + 2.0 * x * t2 + e3 * e3 + 6.0 * x * y * t3)
+    return hxx, hxy, hyy
+
+
+# ---------------------------------------------------------------- Booth
+def _booth_value(x: Array, y: Array) -> Array:
+    p = x + 2.0 * y - 7.0
+    q = 2.0 * x + y - 5.0
+    return p * p + q * q
+
+
+def _booth_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    return 10.0 * x + 8.0 * y - 34.0, 8.0 * x + 10.0 * y - 38.0
+
+
+def _booth_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    return 10.0, 8.0, 10.0
+
+
+# ---------------------------------------------------------------- Rastrigin
+_TAU = 2.0 * math.pi
+
+
+def _rastrigin_value(x: Array, y: Array, A: float) -> Array:
+    return 2.0 * A + x * x - A * np.cos(_TAU * x) + y * y - A * np.cos(_TAU * y)
+
+
+def _rastrigin_grad(x: Array, y: Array, A: float) -> tuple[Column, Column]:
+    k = A * _TAU
+    return 2.0 * x + k * np.sin(_TAU * x), 2.0 * y + k * np.sin(_TAU * y)
+
+
+def _rastrigin_hess(x: Array, y: Array, A: float) -> tuple[Column, Column, Column]:
+    k = A * _TAU * _TAU
+    return 2.0 + k * np.cos(_TAU * x), 0.0, 2.0 + k * np.cos(_TAU * y)
+
+
+# ---------------------------------------------------------------- Ackley
+# f = −a·e^(−b·r) − e^((cos cx + cos cy)/2) + a + e  with r = √((x² + y²)/2).
+# The cone term −a·e^(−b·r) has no derivative at r = 0; its gradient's limit there is 0
+# by symmetry, and its Hessian (unbounded at the tip) is left out at that single point.
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def _ackley_radius(x: Array, y: Array) -> tuple[Array, Array]:
+    r = np.hypot(x, y)
+    r *= _SQRT_HALF
+    inv = np.divide(1.0, r, out=np.zeros_like(r), where=r > 0)
+    return r, inv
+
+
+def _ackley_value(x: Array, y: Array, a: float, b: float, c: float) -> Array:
+    r = np.hypot(x, y) * _SQRT_HALF
+    return -a * np.exp(-b * r) - np.exp(0.5 * (np.cos(c * x) + np.cos(c * y))) + a + math.e
+
+
+def _ackley_grad(x: Array, y: Array, a: float, b: float, c: float) -> tuple[Column, Column]:
+    r, inv = _ackley_radius(x, y)
+    k = (0.5 * a * b) * np.exp(-b * r) * inv  # (∂f/∂r)/(2r): cone term of ∂f/∂x is k·x
+    cx, cy = c * x, c * y
+    s = (0.5 * c) * np.exp(0.5 * (np.cos(cx) + np.cos(cy)))
+    return k * x + s * np.sin(cx), k * y + s * np.sin(cy)
+
+
+def _ackley_hess(x: Array, y: Array, a: float, b: float, c: float) -> tuple[Column, Column, Column]:
+    r, inv = _ackley_radius(x, y)
+    e1 = np.exp(-b * r)
+    k = (0.5 * a * b) * e1 * inv
+    m = (-0.25 * a * b) * e1 * (b * r + 1.0) * inv**3  # (∂k/∂r)/(2r)
+    cx, cy = c * x, c * y
+    sx, sy = np.sin(cx), np.sin(cy)
+    w = (0.5 * c * c) * np.exp(0.5 * (np.cos(cx) + np.cos(cy)))
+    hxx = k + m * x * x + w * (np.cos(cx) - 0.5 * sx * sx)
+    hyy = k + m * y * y + w * (np.cos(cy) - 0.5 * sy * sy)
+    hxy = m * x * y - 0.5 * w * sx * sy
+    return hxx, hxy, hyy
+
+
+# ---------------------------------------------------------------- Goldstein-Price
+# f = A·B,  A = 1 + s²·q1,  B = 30 + d²·q2  with s = x + y + 1, d = 2x − 3y.
+def _gp_parts(x: Array, y: Array) -> tuple[Array, ...]:
+    s = x + y + 1.0
+    d = 2.0 * x - 3.0 * y
+    q1 = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+    q2 = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+    return s, d, q1, q2, 1.0 + s * s * q1, 30.0 + d * d * q2
+
+
+def _gp_first(x: Array, y: Array) -> tuple[Array, ...]:
+    s, d, q1, q2, A, B = _gp_parts(x, y)
+    q1d = -14.0 + 6.0 * x + 6.0 * y  # ∂q1/∂x = ∂q1/∂y
+    q2x = -32.0 + 24.0 * x - 36.0 * y
+    q2y = 48.0 - 36.0 * x + 54.0 * y
+    Ad = 2.0 * s * q1 + s * s * q1d  # ∂A/∂x = ∂A/∂y
+    Bx = 4.0 * d * q2 + d * d * q2x
+    By = -6.0 * d * q2 + d * d * q2y
+    return s, d, q1, q2, A, B, q1d, q2x, q2y, Ad, Bx, By
+
+
+def _gp_value(x: Array, y: Array) -> Array:
+    *_, A, B = _gp_parts(x, y)
+    return A * B
+
+
+def _gp_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    *_, A, B, _q1d, _q2x, _q2y, Ad, Bx, By = _gp_first(x, y)
+    return Ad * B + A * Bx, Ad * B + A * By
+
+
+def _gp_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    s, d, q1, q2, A, B, q1d, q2x, q2y, Ad, Bx, By = _gp_first(x, y)
+    Add = 2.0 * q1 + 4.0 * s * q1d + 6.0 * s * s  # ∂²A/∂x² = ∂²A/∂x∂y = ∂²A/∂y²
+    Bxx = 8.0 * q2 + 8.0 * d * q2x + 24.0 * d * d
+    Bxy = -12.0 * q2 + 4.0 * d * q2y - 6.0 * d * q2x - 36.0 * d * d
+    Byy = 18.0 * q2 - 12.0 * d * q2y + 54.0 * d * d
     return (
-        lambda x, y: (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2,
-        lambda x, y: (8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3),
-        lambda x, y: (8 - 25.2 * x**2 + 10 * x**4, 1.0, -8 + 48 * y**2),
+        Add * B + 2.0 * Ad * Bx + A * Bxx,
+        Add * B + Ad * (Bx + By) + A * Bxy,
+        Add * B + 2.0 * Ad * By + A * Byy,
     )
 
 
-def _three_hump_camel():
+# ---------------------------------------------------------------- camels, Matyas
+def _six_hump_value(x: Array, y: Array) -> Array:
+    x2, y2 = x * x, y * y
+    return (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (4.0 * y2 - 4.0) * y2
+
+
+def _six_hump_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    x2 = x * x
+    return (8.0 - 8.4 * x2 + 2.0 * x2 * x2) * x + y, x + (16.0 * y * y - 8.0) * y
+
+
+def _six_hump_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    x2 = x * x
+    return 8.0 - 25.2 * x2 + 10.0 * x2 * x2, 1.0, 48.0 * y * y - 8.0
+
+
+def _three_hump_value(x: Array, y: Array) -> Array:
+    x2 = x * x
+    return (2.0 - 1.05 * x2 + x2 * x2 / 6.0) * x2 + x * y + y * y
+
+
+def _three_hump_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    x2 = x * x
+    return (4.0 - 4.2 * x2 + x2 * x2) * x + y, x + 2.0 * y
+
+
+def _three_hump_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    x2 = x * x
+    return 4.0 - 12.6 * x2 + 5.0 * x2 * x2, 1.0, 2.0
+
+
+def _matyas_value(x: Array, y: Array) -> Array:
+    return 0.26 * (x * x + y * y) - 0.48 * x * y
+
+
+def _matyas_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    return 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
+
+
+def _matyas_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    return 0.52, -0.48, 0.52
+
+
+# ---------------------------------------------------------------- Lévi N.13
+# f = sin²(3πx) + (x − 1)²·(1 + sin²(3πy)) + (y − 1)²·(1 + sin²(2πy))
+_P3, _P2 = 3.0 * math.pi, 2.0 * math.pi
+
+
+def _levi_value(x: Array, y: Array) -> Array:
+    u, v = x - 1.0, y - 1.0
     return (
-        lambda x, y: 2 * x**2 - 1.05 * x**4 + x**6 / 6 + x * y + y**2,
-        lambda x, y: (4 * x - 4.2 * x**3 + x**5 + y, x + 2 * y),
-        lambda x, y: (4 - 12.6 * x**2 + 5 * x**4, 1.0, 2.0),
+        np.sin(_P3 * x) ** 2
+        + u * u * (1.0 + np.sin(_P3 * y) ** 2)
+        + v * v * (1.0 + np.sin(_P2 * y) ** 2)
     )
 
 
-def _matyas():
-    return (
-        lambda x, y: 0.26 * (x * x + y * y) - 0.48 * x * y,
-        lambda x, y: (0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x),
-        lambda x, y: (0.52, -0.48, 0.52),
+def _levi_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    u, v = x - 1.0, y - 1.0
+    gx = _P3 * np.sin(2.0 * _P3 * x) + 2.0 * u * (1.0 + np.sin(_P3 * y) ** 2)
+    gy = (
+        u * u * _P3 * np.sin(2.0 * _P3 * y)
+        + 2.0 * v * (1.0 + np.sin(_P2 * y) ** 2)
+        + v * v * _P2 * np.sin(2.0 * _P2 * y)
     )
+    return gx, gy
 
 
-def _levi13():
-    p3, p2 = 3 * np.pi, 2 * np.pi
-
-    def value(x, y):
-        return (
-            np.sin(p3 * x) ** 2
-            + (x - 1) ** 2 * (1 + np.sin(p3 * y) ** 2)
-            + (y - 1) ** 2 * (1 + np.sin(p2 * y) ** 2)
-        )
-
-    def grad(x, y):
-        s3y2 = np.sin(p3 * y) ** 2
-        gx = p3 * np.sin(2 * p3 * x) + 2 * (x - 1) * (1 + s3y2)
-        gy = (
-            (x - 1) ** 2 * p3 * np.sin(2 * p3 * y)
-            + 2 * (y - 1) * (1 + np.sin(p2 * y) ** 2)
-            + (y - 1) ** 2 * p2 * np.sin(2 * p2 * y)
-        )
-        return gx, gy
-
-    def hess(x, y):
-        hxx = 2 * p3 * p3 * np.cos(2 * p3 * x) + 2 * (1 + np.sin(p3 * y) ** 2)
-        hxy = 2 * (x - 1) * p3 * np.sin(2 * p3 * y)
-        hyy = (
-            (x - 1) ** 2 * 2 * p3 * p3 * np.cos(2 * p3 * y)
-            + 2 * (1 + np.sin(p2 * y) ** 2)
-            + 4 * (y - 1) * p2 * np.sin(2 * p2 * y)
-            + (y - 1) ** 2 * 2 * p2 * p2 * np.cos(2 * p2 * y)
-        )
-        return hxx, hxy, hyy
-
-    return value, grad, hess
-
-
-def _styblinski_tang():
-    return (
-        lambda x, y: 0.5 * (x**4 - 16 * x**2 + 5 * x + y**4 - 16 * y**2 + 5 * y),
-        lambda x, y: (2 * x**3 - 16 * x + 2.5, 2 * y**3 - 16 * y + 2.5),
-        lambda x, y: (6 * x**2 - 16, 0.0, 6 * y**2 - 16),
+def _levi_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    u, v = x - 1.0, y - 1.0
+    hxx = 2.0 * _P3 * _P3 * np.cos(2.0 * _P3 * x) + 2.0 * (1.0 + np.sin(_P3 * y) ** 2)
+    hxy = 2.0 * _P3 * u * np.sin(2.0 * _P3 * y)
+    hyy = (
+        2.0 * _P3 * _P3 * u * u * np.cos(2.0 * _P3 * y)
+        + 2.0 * (1.0 + np.sin(_P2 * y) ** 2)
+        + 4.0 * _P2 * v * np.sin(2.0 * _P2 * y)
+        + 2.0 * _P2 * _P2 * v * v * np.cos(2.0 * _P2 * y)
     )
+    return hxx, hxy, hyy
 
 
-def _mccormick():
-    return (
-        lambda x, y: np.sin(x + y) + (x - y) ** 2 - 1.5 * x + 2.5 * y + 1,
-        lambda x, y: (np.cos(x + y) + 2 * (x - y) - 1.5, np.cos(x + y) - 2 * (x - y) + 2.5),
-        lambda x, y: (-np.sin(x + y) + 2, -np.sin(x + y) - 2, -np.sin(x + y) + 2),
-    )
+# ---------------------------------------------------------------- Styblinski-Tang, McCormick
+def _st_value(x: Array, y: Array) -> Array:
+    x2, y2 = x * x, y * y
+    return 0.5 * ((x2 - 16.0) * x2 + 5.0 * x + (y2 - 16.0) * y2 + 5.0 * y)
 
 
-def _saddle():
-    return (lambda x, y: x * x - y * y, lambda x, y: (2 * x, -2 * y), lambda x, y: (2.0, 0.0, -2.0))
+def _st_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    return (2.0 * x * x - 16.0) * x + 2.5, (2.0 * y * y - 16.0) * y + 2.5
 
 
-def _monkey_saddle():
-    return (
-        lambda x, y: x**3 - 3 * x * y * y,
-        lambda x, y: (3 * x * x - 3 * y * y, -6 * x * y),
-        lambda x, y: (6 * x, -6 * y, -6 * x),
-    )
+def _st_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    return 6.0 * x * x - 16.0, 0.0, 6.0 * y * y - 16.0
 
 
-def _double_well():
-    return (
-        lambda x, y: 0.25 * x**4 - 0.5 * x * x + 0.5 * y * y,
-        lambda x, y: (x**3 - x, y),
-        lambda x, y: (3 * x * x - 1, 0.0, 1.0),
-    )
+def _mccormick_value(x: Array, y: Array) -> Array:
+    d = x - y
+    return np.sin(x + y) + d * d - 1.5 * x + 2.5 * y + 1.0
+
+
+def _mccormick_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    c = np.cos(x + y)
+    d2 = 2.0 * (x - y)
+    return c + d2 - 1.5, c - d2 + 2.5
+
+
+def _mccormick_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    s = np.sin(x + y)
+    return 2.0 - s, -2.0 - s, 2.0 - s
+
+
+# ---------------------------------------------------------------- saddles and wells
+def _saddle_value(x: Array, y: Array) -> Array:
+    return x * x - y * y
+
+
+def _saddle_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    return 2.0 * x, -2.0 * y
+
+
+def _saddle_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    return 2.0, 0.0, -2.0
+
+
+def _monkey_value(x: Array, y: Array) -> Array:
+    return (x * x - 3.0 * y * y) * x
+
+
+def _monkey_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    return 3.0 * (x * x - y * y), -6.0 * x * y
+
+
+def _monkey_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    return 6.0 * x, -6.0 * y, -6.0 * x
+
+
+def _double_well_value(x: Array, y: Array) -> Array:
+    x2 = x * x
+    return (0.25 * x2 - 0.5) * x2 + 0.5 * y * y
+
+
+def _double_well_grad(x: Array, y: Array) -> tuple[Column, Column]:
+    return (x * x - 1.0) * x, y.copy()
+
+
+def _double_well_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:
+    return 3.0 * x * x - 1.0, 0.0, 1.0
+
+
+# ---------------------------------------------------------------- the registry
+def _box(xr: float, yr: float | None = None) -> Callable[[Params], Domain]:
+    yr = xr if yr is None else yr
+    box: Domain = ((-xr, xr), (-yr, yr))
+    return lambda _p: box
 
 
 def _fixed(*points: tuple[float, float]) -> Callable[[Params], Array]:
@@ -406,70 +560,149 @@ def _fixed(*points: tuple[float, float]) -> Callable[[Params], Array]:
     return lambda _p: arr
 
 
-_ST = -2.903534018185960
-_SPECS = [
-    ("quadratic", "Quadratic bowl", "the simplest bowl: x² + y², one minimum at the origin",
-     _quadratic, ((-3.0, 3.0), (-3.0, 3.0)), _fixed((0, 0)), {}, {}),
-    ("ill_conditioned", "Elongated bowl",
-     "an elongated bowl, as unscaled features make: gradient descent zig-zags across it",
-     _ill_conditioned, ((-3.0, 3.0), (-2.0, 2.0)), _fixed((0, 0)), {"kappa": 25.0},
-     {"kappa": "curvature ratio between y and x (the condition number)"}),
-    ("rosenbrock", "Rosenbrock", "a narrow curved valley: easy to reach, slow to follow",
-     _rosenbrock, ((-2.0, 2.0), (-1.0, 3.0)), lambda p: np.array([[p["a"], p["a"] ** 2]]),
-     {"a": 1.0, "b": 100.0}, {"a": "position of the minimum (a, a²)", "b": "steepness of the valley walls"}),
-    ("himmelblau", "Himmelblau", "four equal minima: where you start decides where you end",
-     _himmelblau, ((-5.0, 5.0), (-5.0, 5.0)),
-     _fixed((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)), {}, {}),
-    ("beale", "Beale", "sharp peaks at the corners and a flat valley toward the minimum",
-     _beale, ((-4.5, 4.5), (-4.5, 4.5)), _fixed((3.0, 0.5)), {}, {}),
-    ("booth", "Booth", "a tilted bowl: the plain convex case", _booth,
-     ((-10.0, 10.0), (-10.0, 10.0)), _fixed((1.0, 3.0)), {}, {}),
-    ("rastrigin", "Rastrigin", "many local minima on a bowl: gradient descent gets trapped",
-     _rastrigin, ((-5.12, 5.12), (-5.12, 5.12)), _fixed((0, 0)), {"A": 10.0},
-     {"A": "height of the ripples"}),
-    ("ackley", "Ackley", "a nearly flat plateau riddled with dimples around one deep hole",
-     _ackley, ((-5.0, 5.0), (-5.0, 5.0)), _fixed((0, 0)), {"a": 20.0, "b": 0.2, "c": 2 * np.pi},
-     {"a": "depth of the hole", "b": "width of the hole", "c": "frequency of the dimples"}),
-    ("goldstein_price", "Goldstein-Price", "several local minima and a huge range of values",
-     _goldstein_price, ((-2.0, 2.0), (-2.0, 2.0)), _fixed((0.0, -1.0)), {}, {}),
-    ("six_hump_camel", "Six-hump camel", "six local minima, two of them global", _six_hump_camel,
-     ((-3.0, 3.0), (-2.0, 2.0)), _fixed((0.0898, -0.7126), (-0.0898, 0.7126)), {}, {}),
-    ("three_hump_camel", "Three-hump camel", "three minima: a global one between two local ones",
-     _three_hump_camel, ((-5.0, 5.0), (-5.0, 5.0)), _fixed((0, 0)), {}, {}),
-    ("matyas", "Matyas", "a flat, tilted valley: small gradients, slow progress", _matyas,
-     ((-10.0, 10.0), (-10.0, 10.0)), _fixed((0, 0)), {}, {}),
-    ("levi13", "Lévi N.13", "a rippled surface with many local minima", _levi13,
-     ((-10.0, 10.0), (-10.0, 10.0)), _fixed((1.0, 1.0)), {}, {}),
-    ("styblinski_tang", "Styblinski-Tang", "four basins of different depths: local vs global minima",
-     _styblinski_tang, ((-5.0, 5.0), (-5.0, 5.0)), _fixed((_ST, _ST)), {}, {}),
-    ("mccormick", "McCormick", "a curved, tilted valley", _mccormick,
-     ((-1.5, 4.0), (-3.0, 4.0)), _fixed((-0.54719, -1.54719)), {}, {}),
-    ("saddle", "Saddle", "a saddle point: zero gradient, a minimum in x and a maximum in y",
-     _saddle, ((-2.0, 2.0), (-2.0, 2.0)), _fixed(), {}, {}),
-    ("monkey_saddle", "Monkey saddle", "a flat saddle with three valleys going down", _monkey_saddle,
-     ((-2.0, 2.0), (-2.0, 2.0)), _fixed(), {}, {}),
-    ("double_well", "Double well", "a saddle point between two minima", _double_well,
-     ((-2.0, 2.0), (-2.0, 2.0)), _fixed((1.0, 0.0), (-1.0, 0.0)), {}, {}),
-]  # fmt: skip
+# Minima to full double precision (the library rounds them to 4–6 digits).
+_ST = -2.9035340277711771  # root of 4x³ − 32x + 5 = 0
+_MC = 0.5 - math.pi / 3.0  # McCormick: x − y = 1, x + y = −2π/3
+_HIMMELBLAU = (
+    (3.0, 2.0),
+    (-2.8051180869527449, 3.1313125182505730),
+    (-3.7793102533777469, -3.2831859912861694),
+    (3.5844283403304917, -1.8481265269644036),
+)
+_CAMEL6 = (0.089842013100318062, -0.71265640302073963)
 
-FUNCTIONS: dict[str, FunctionSpec] = {}
-_FUSED = {"rosenbrock": _rosenbrock_value_grad}
-for _name, _title, _desc, _make, _domain, _minima, _params, _docs in _SPECS:
-    _v, _g, _h = _make()
-    FUNCTIONS[_name] = FunctionSpec(_name, _title, _desc, _v, _g, _h, _domain, _minima,
-                                    _params, _docs, _FUSED.get(_name))  # fmt: skip
+FUNCTIONS: dict[str, FunctionSpec] = {
+    spec.name: spec
+    for spec in (
+        FunctionSpec(
+            "quadratic", "Quadratic bowl",
+            "the simplest bowl, x² + y²: gradient descent heads straight for the minimum",
+            _quadratic_value, _quadratic_grad, _quadratic_hess, _box(3.0), _fixed((0, 0)),
+        ),
+        FunctionSpec(
+            "ill_conditioned", "Elongated bowl",
+            "an elongated bowl, as unscaled features make (condition number κ):"
+            " gradient descent zig-zags across it and crawls along it",
+            _ill_value, _ill_grad, _ill_hess, _box(3.0, 2.0), _fixed((0, 0)),
+            {"kappa": ParamSpec(50.0, 1.0, 1000.0,
+                                "condition number: curvature along y over curvature along x")},
+        ),
+        FunctionSpec(
+            "rosenbrock", "Rosenbrock",
+            "a narrow curved valley: easy to fall into, slow to follow to the minimum",
+            _rosenbrock_value, _rosenbrock_grad, _rosenbrock_hess, _rosenbrock_domain,
+            lambda p: np.array([[p["a"], p["a"] ** 2]]),
+            {"a": ParamSpec(1.0, -2.0, 2.0, "position of the minimum, (a, a²)"),
+             "b": ParamSpec(100.0, 0.1, 1000.0, "steepness of the valley walls")},
+            _rosenbrock_grad_into, _rosenbrock_value_grad_into,
+        ),
+        FunctionSpec(
+            "himmelblau", "Himmelblau",
+            "four equal minima: the starting point decides which one you reach",
+            _himmelblau_value, _himmelblau_grad, _himmelblau_hess, _box(5.0),
+            _fixed(*_HIMMELBLAU),
+        ),
+        FunctionSpec(
+            "beale", "Beale",
+            "flat valleys and steep corners: gradient sizes vary by orders of magnitude",
+            _beale_value, _beale_grad, _beale_hess, _box(4.5), _fixed((3.0, 0.5)),
+        ),
+        FunctionSpec(
+            "booth", "Booth", "a tilted bowl: the plain convex case",
+            _booth_value, _booth_grad, _booth_hess, _box(10.0), _fixed((1.0, 3.0)),
+        ),
+        FunctionSpec(
+            "rastrigin", "Rastrigin",
+            "many local minima on a bowl: gradient descent gets trapped in the nearest one",
+            _rastrigin_value, _rastrigin_grad, _rastrigin_hess, _box(5.12), _fixed((0, 0)),
+            {"A": ParamSpec(10.0, 0.0, 50.0, "height of the ripples (0 leaves a plain bowl)")},
+        ),
+        FunctionSpec(
+            "ackley", "Ackley",
+            "a nearly flat, dimpled plateau around one deep hole: tiny gradients far out",
+            _ackley_value, _ackley_grad, _ackley_hess, _box(5.0), _fixed((0, 0)),
+            {"a": ParamSpec(20.0, 0.1, 50.0, "depth of the central hole"),
+             "b": ParamSpec(0.2, 0.01, 1.0, "narrowness of the central hole"),
+             "c": ParamSpec(2.0 * math.pi, 0.0, 20.0, "frequency of the dimples")},
+        ),
+        FunctionSpec(
+            "goldstein_price", "Goldstein-Price",
+            "several local minima and values spanning six orders of magnitude",
+            _gp_value, _gp_grad, _gp_hess, _box(2.0), _fixed((0.0, -1.0)),
+        ),
+        FunctionSpec(
+            "six_hump_camel", "Six-hump camel", "six local minima, two of them global",
+            _six_hump_value, _six_hump_grad, _six_hump_hess, _box(3.0, 2.0),
+            _fixed(_CAMEL6, (-_CAMEL6[0], -_CAMEL6[1])),
+        ),
+        FunctionSpec(
+            "three_hump_camel", "Three-hump camel",
+            "three minima: a global one between two local ones",
+            _three_hump_value, _three_hump_grad, _three_hump_hess, _box(5.0), _fixed((0, 0)),
+        ),
+        FunctionSpec(
+            "matyas", "Matyas", "a flat, tilted valley: small gradients, slow progress",
+            _matyas_value, _matyas_grad, _matyas_hess, _box(10.0), _fixed((0, 0)),
+        ),
+        FunctionSpec(
+            "levi13", "Lévi N.13", "a rippled surface with many local minima",
+            _levi_value, _levi_grad, _levi_hess, _box(10.0), _fixed((1.0, 1.0)),
+        ),
+        FunctionSpec(
+            "styblinski_tang", "Styblinski-Tang",
+            "four basins of different depths: a local minimum (≈ −50.06) beside the global"
+            " one (≈ −78.33)",
+            _st_value, _st_grad, _st_hess, _box(5.0), _fixed((_ST, _ST)),
+        ),
+        FunctionSpec(
+            "mccormick", "McCormick", "a curved, tilted valley with a single minimum",
+            _mccormick_value, _mccormick_grad, _mccormick_hess,
+            lambda _p: ((-1.5, 4.0), (-3.0, 4.0)), _fixed((_MC, _MC - 1.0)),
+        ),
+        FunctionSpec(
+            "saddle", "Saddle",
+            "a saddle point: zero gradient, a minimum along x and a maximum along y",
+            _saddle_value, _saddle_grad, _saddle_hess, _box(2.0), _fixed(),
+        ),
+        FunctionSpec(
+            "monkey_saddle", "Monkey saddle",
+            "a flat saddle with three valleys going down: even the Hessian is zero there",
+            _monkey_value, _monkey_grad, _monkey_hess, _box(2.0), _fixed(),
+        ),
+        FunctionSpec(
+            "double_well", "Double well", "a saddle point between two minima",
+            _double_well_value, _double_well_grad, _double_well_hess, _box(2.0),
+            _fixed((1.0, 0.0), (-1.0, 0.0)),
+        ),
+    )
+}  # fmt: skip
+"""Every built-in function by name, in the order menus show them."""
 
 
 def make_function(name: str, params: Mapping[str, float] | None = None) -> BuiltinObjective:
-    """A built-in function with parameters (defaults filled); ScenarioError on bad input."""
+    """The built-in function ``name`` with ``params`` (defaults fill the rest).
+
+    Raises ScenarioError for an unknown function, an unknown parameter or a value
+    outside the parameter's range.
+    """
     spec = FUNCTIONS.get(name)
     if spec is None:
-        raise ScenarioError("surface.function",
-                            f"unknown function {name!r}; valid: {', '.join(FUNCTIONS)}")  # fmt: skip
-    given = dict(params or {})
-    for key in given:
-        if key not in spec.params:
-            valid = ", ".join(spec.params) or "none"
-            raise ScenarioError(f"surface.params.{key}",
-                                f"{name} has no parameter {key!r}; valid: {valid}")  # fmt: skip
-    return BuiltinObjective(spec, {**spec.params, **{k: float(v) for k, v in given.items()}})
+        raise ScenarioError(
+            "surface.function", f"unknown function {name!r}; valid: {', '.join(FUNCTIONS)}"
+        )
+    values = spec.params
+    for key, raw in (params or {}).items():
+        where = f"surface.params.{key}"
+        if key not in spec.param_specs:
+            valid = ", ".join(spec.param_specs)
+            hint = f"valid: {valid}" if valid else "it takes no parameters"
+            raise ScenarioError(where, f"{name} has no parameter {key!r}; {hint}")
+        p = spec.param_specs[key]
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ScenarioError(where, f"must be a number, got {raw!r}") from None
+        if not p.low <= value <= p.high:  # also refuses NaN
+            raise ScenarioError(where, f"must be between {p.low:g} and {p.high:g}, got {raw!r}")
+        values[key] = value
+    return BuiltinObjective(spec, values)

@@ -15,6 +15,7 @@ from gdstudio.engine.datasets import DATASETS, Dataset, make_dataset
 from gdstudio.engine.errors import ScenarioError
 from gdstudio.engine.models import MODELS, make_model_objective, sigmoid
 from gdstudio.engine.objective import Objective
+from tests.engine.derivatives import assert_derivatives_match
 
 # ---------------------------------------------------------------- hand-computed values
 
@@ -62,15 +63,6 @@ def test_logistic_regression_by_hand():
 # ---------------------------------------------------------------- derivatives
 
 
-def central_differences(fn, p, h):
-    cols = []
-    for i in range(2):
-        e = np.zeros(2)
-        e[i] = h
-        cols.append((fn(p + e) - fn(p - e)) / (2 * h))
-    return np.stack(cols, axis=-1)
-
-
 CASES = [(m, d) for m in MODELS for d in DATASETS if m == "linear_regression"
          or DATASETS[d].task == "classification"]  # fmt: skip
 
@@ -84,14 +76,12 @@ def test_gradient_and_hessian_match_finite_differences(case, w, b, seed, size):
     rng = np.random.default_rng(seed)
     for rows in (None, rng.choice(30, size=size, replace=False)):
         p = np.array([[w, b]])
-        g = obj.grad(p, rows)
-        fd = central_differences(lambda q, r=rows: obj.value(q, r), p, 1e-6)
-        np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-6 * (1 + np.abs(g).max()))
-        h = obj.hessian(p, rows)
-        fd = central_differences(lambda q, r=rows: obj.grad(q, r), p, 1e-6)
-        fd = np.swapaxes(fd, -1, -2)  # fd[n, i, j] = ∂g_i/∂p_j
-        np.testing.assert_allclose(h, fd, rtol=1e-5, atol=1e-6 * (1 + np.abs(h).max()))
-        np.testing.assert_array_equal(h, np.swapaxes(h, -1, -2))
+        assert_derivatives_match(
+            lambda q, r=rows: obj.value(q, r),
+            lambda q, r=rows: obj.grad(q, r),
+            lambda q, r=rows: obj.hessian(q, r),
+            p,
+        )
 
 
 def direct_loss(model: str, data: Dataset, p: np.ndarray, rows=None) -> np.ndarray:
