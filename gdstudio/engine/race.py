@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gdstudio.engine.datasets import BatchSchedule
+from gdstudio.engine.functions import BuiltinObjective
 from gdstudio.engine.objective import Objective
 from gdstudio.engine.optimizers import OPTIMIZERS, resolve_hyperparams
 from gdstudio.engine.schedules import Schedule, make_schedule, resolve_schedule
@@ -36,6 +37,11 @@ HISTORY_BUDGET = 2**31
 """Bytes of history preallocated up front; beyond it the arrays grow by doubling."""
 CHUNK = 16384
 """Runners stepped together in one chunk of a big race (fits the CPU cache)."""
+FUSED_MIN = 4096
+"""Races of at least this many runners take the compiled path where one covers them."""
+FUSED_STEPS = 64
+"""Most steps one call of the compiled path makes (each block of runners goes through
+them all while it sits in the cache)."""
 
 
 class Status(IntEnum):
@@ -254,12 +260,11 @@ class Race:
     def step(self, n: int = 1) -> int:
         """Advance every running runner by up to ``n`` steps; returns steps actually made."""
         made = 0
-        for _ in range(n):
+        while made < n:
             running = self._status == Status.RUNNING
             if not running.any():
                 break
-            self._advance(running)
-            made += 1
+            made += self._advance(running, n - made)
         return made
 
     def catch_up(self) -> None:
@@ -464,6 +469,25 @@ class Race:
             )  # fmt: skip
             self._groups.append(_Group(name, rows, entry_ids, entry_of, hp, type(init)(*fields),
                                        len(rows) == n, per_runner))  # fmt: skip
+        self._fused = self._fused_plan()
+
+    def _fused_plan(self) -> Any:
+        """The compiled plan (:class:`~gdstudio.engine.fused.FusedPlan`) for a big race, or None.
+
+        Small races stay on the NumPy path, which needs no compiler and whose
+        per-step overhead is lower for a handful of runners.
+        """
+        obj = self.objective
+        if self.n_runners < FUSED_MIN or self._batch_sets or self._needs_hessian:
+            return None
+        if not isinstance(obj, BuiltinObjective):
+            return None
+        try:
+            from gdstudio.engine import fused
+        except ImportError:  # Numba missing: the NumPy path gives the same numbers
+            return None
+        groups = [fused.GroupRows(g.name, g.hp, g.per_runner, g.rows) for g in self._groups]
+        return fused.plan(obj.name, obj.params, groups)
 
     def _record_start(self, rows: npt.NDArray[np.intp]) -> None:
         """Evaluate and record the start points of ``rows``; check stop rules there."""
@@ -513,16 +537,27 @@ class Race:
         self._gnorm = grow(self._gnorm)
         self._batch_loss = grow(self._batch_loss)
 
-    def _advance(self, mask: npt.NDArray[np.bool_]) -> None:
-        """One step for the runners in ``mask``, grouped by their step number."""
-        ks = self._k[mask]
+    def _advance(self, mask: npt.NDArray[np.bool_], count: int = 1) -> int:
+        """Step the runners in ``mask``; returns how many steps were made.
+
+        Runners at different step numbers are stepped once, grouped by their step
+        number. Runners all at one step number take the compiled path if there is
+        one, which may make up to ``count`` steps (the later ones for the runners
+        still running), else one step.
+        """
+        ks = self._k if bool(mask.all()) else self._k[mask]
         k_lo, k_hi = int(ks.min()), int(ks.max())
+        if k_lo == k_hi and self._fused is not None:
+            made = self._step_fused(mask, k_lo, min(count, FUSED_STEPS, self.max_steps - k_lo))
+            if made:
+                return made
         self._ensure_capacity(k_hi + 1)
         if k_lo == k_hi:
             self._advance_at(mask, k_lo)
-            return
+            return 1
         for k in np.unique(ks).tolist():
             self._advance_at(mask & (self._k == k), int(k))
+        return 1
 
     def _advance_at(self, mask: npt.NDArray[np.bool_], k: int) -> None:
         """Step runners ``mask``, all of which have taken exactly ``k`` steps.
@@ -540,6 +575,22 @@ class Race:
                 self._step_rows(slice(None), k)
         else:
             self._step_rows(np.flatnonzero(mask), k)
+
+    def _step_fused(self, mask: npt.NDArray[np.bool_], k: int, count: int) -> int:
+        """Up to ``count`` steps from step k in compiled code; 0 if it cannot take them."""
+        steps = range(k, k + max(count, 1))
+        lrs = [[self._group_lr(g, s, None) for s in steps] for g in self._groups]
+        if not all(isinstance(lr, float) for group in lrs for lr in group):
+            return 0  # schedules differ within a group
+        self._ensure_capacity(steps[-1] + 1)
+        from gdstudio.engine.fused import RaceArrays  # loaded with the plan
+
+        arrays = RaceArrays(self._traj, self._loss, self._gnorm, self._grad, self._k, self._status)
+        rows = np.array([self._row(s) for s in range(k, steps[-1] + 2)], dtype=np.intp)
+        at_limit = np.array([s + 1 >= self.max_steps for s in steps])
+        stop = (float(self.stop.max_abs), float(self.stop.grad_tol))
+        states = [g.state for g in self._groups]
+        return self._fused.advance(arrays, mask, k + 1, states, lrs, rows, at_limit, stop)
 
     def _step_rows(self, sel: slice | npt.NDArray[np.intp], k: int) -> None:
         """One step for runners ``sel`` (a slice or sorted indices), all at step k."""

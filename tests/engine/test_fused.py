@@ -1,0 +1,167 @@
+"""The compiled path for big races gives bit for bit the numbers of the NumPy path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gdstudio.engine import race as race_module
+from gdstudio.engine.datasets import BatchSchedule, make_dataset
+from gdstudio.engine.formula import parse_formula
+from gdstudio.engine.functions import make_function
+from gdstudio.engine.models import make_model_objective
+from gdstudio.engine.race import Entry, Race, Status, StopRule
+
+ROSEN = make_function("rosenbrock")
+
+
+def starts(n: int, seed: int = 0, center=(0.0, 1.0), spread=(2.0, 2.0)) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.uniform(-1, 1, n) * spread[0] + center[0],
+                            rng.uniform(-1, 1, n) * spread[1] + center[1]])  # fmt: skip
+
+
+def make_race(monkeypatch, fused: bool, *args, **kwargs) -> Race:
+    """The race on the compiled path (``fused``) or forced onto the NumPy path."""
+    monkeypatch.setattr(race_module, "FUSED_MIN", 1 if fused else 10**12)
+    race = Race(*args, **kwargs)
+    assert (race._fused is not None) == fused
+    return race
+
+
+def assert_same(a: Race, b: Race) -> None:
+    """Every observable number and the optimizer states agree exactly."""
+    np.testing.assert_array_equal(a.steps_taken, b.steps_taken)
+    np.testing.assert_array_equal(a.status, b.status)
+    np.testing.assert_array_equal(a.positions, b.positions)
+    rows = int(a.counts.max()) if a.keep_history else 2
+    for r in range(a.n_runners):
+        upto = min(int(a.counts[r]), rows) if a.keep_history else rows
+        np.testing.assert_array_equal(a.trajectory[:upto, r], b.trajectory[:upto, r])
+        np.testing.assert_array_equal(a.loss[:upto, r], b.loss[:upto, r])
+        np.testing.assert_array_equal(a.grad_norm[:upto, r], b.grad_norm[:upto, r])
+    np.testing.assert_array_equal(a._grad, b._grad)
+    for ga, gb in zip(a._groups, b._groups, strict=True):
+        for fa, fb in zip(ga.state, gb.state, strict=True):
+            np.testing.assert_array_equal(fa, fb)
+
+
+def run_both(monkeypatch, entries, points, steps=150, stop=None, keep_history=True, chunk=64):
+    """The same race on both paths, stepped ``chunk`` steps at a time; returns both."""
+    races = [make_race(monkeypatch, fused, ROSEN, entries, points, steps, stop or StopRule(0.0),
+                       keep_history=keep_history) for fused in (False, True)]  # fmt: skip
+    while not races[0].done:
+        made = [r.step(chunk) for r in races]
+        assert made[0] == made[1]
+    assert races[1].done
+    assert_same(*races)
+    return races
+
+
+ENTRIES = {
+    "adam": Entry.create("adam", {"lr": 0.01}),
+    "adam betas": Entry.create("adam", {"lr": 0.02, "betas": (0.3, 0.9), "eps": 1e-4}),
+    "adamw no decay": Entry.create("adamw", {"lr": 0.01, "weight_decay": 0.0}),
+    "sgd": Entry.create("sgd", {"lr": 1e-4}),
+    "momentum": Entry.create("sgd", {"lr": 1e-4, "momentum": 0.9}),
+    "nesterov": Entry.create("sgd", {"lr": 1e-4, "momentum": 0.9, "nesterov": True}),
+    "dampening": Entry.create("sgd", {"lr": 2e-4, "momentum": 0.5, "dampening": 0.3}),
+}
+
+
+@pytest.mark.parametrize("name", ENTRIES)
+def test_each_optimizer_matches_the_numpy_path(monkeypatch, name):
+    run_both(monkeypatch, [ENTRIES[name]], starts(300), steps=150)
+
+
+def test_without_history_and_with_a_step_limit_inside_one_call(monkeypatch):
+    fast, _ = run_both(monkeypatch, [ENTRIES["adam"]], starts(200), steps=100,
+                       keep_history=False, chunk=1000)  # fmt: skip
+    assert (fast.status == Status.MAX_STEPS).all()
+
+
+def test_divergence_and_convergence_match(monkeypatch):
+    # Too big a step diverges far from the minimum; close to it momentum converges.
+    points = np.vstack([starts(100, 1), starts(100, 2, center=(1.0, 1.0), spread=(0.05, 0.05))])
+    entry = Entry.create("sgd", {"lr": 1.5e-3, "momentum": 0.9})
+    numpy_race, _ = run_both(monkeypatch, [entry], points, steps=2000,
+                             stop=StopRule(grad_tol=1e-5, max_abs=1e8))  # fmt: skip
+    seen = set(numpy_race.status.tolist())
+    assert {Status.DIVERGED, Status.CONVERGED} <= seen
+
+
+def test_groups_whose_runners_are_not_contiguous(monkeypatch):
+    # Two entries of one SGD group around an Adam entry: the group's state is cut in runs.
+    entries = [ENTRIES["momentum"], ENTRIES["adam"], ENTRIES["momentum"]]
+    run_both(monkeypatch, entries, starts(50), steps=120)
+
+
+def test_editing_and_catching_up_match(monkeypatch):
+    schedule = {"name": "step", "step_size": 7, "gamma": 0.5}
+    entries = [Entry.create("adam", {"lr": 0.05}, schedule), ENTRIES["nesterov"]]
+    races = [make_race(monkeypatch, fused, ROSEN, entries, starts(40), 300, StopRule(0.0))
+             for fused in (False, True)]  # fmt: skip
+    for edit in (
+        lambda r: r.step(30),
+        lambda r: r.add_start([1.5, -0.5]),
+        lambda r: r.catch_up(),
+        lambda r: r.step(20),
+        lambda r: r.move_start(3, [-1.0, 2.5]),
+        lambda r: r.step(5),
+        lambda r: r.catch_up(),
+        lambda r: r.extend(400),
+        lambda r: r.run(),
+    ):
+        for r in races:
+            edit(r)
+        assert_same(*races)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    lr=st.floats(1e-5, 3e-3),
+    momentum=st.sampled_from([0.0, 0.5, 0.9]),
+    adam=st.booleans(),
+    n=st.integers(1, 40),
+    steps=st.integers(1, 140),
+    seed=st.integers(0, 1000),
+)
+def test_random_races_match(lr, momentum, adam, n, steps, seed):
+    entry = (Entry.create("adam", {"lr": lr * 100}) if adam
+             else Entry.create("sgd", {"lr": lr, "momentum": momentum}))  # fmt: skip
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        run_both(monkeypatch, [entry], starts(n, seed), steps=steps,
+                 stop=StopRule(grad_tol=1e-3, max_abs=1e6), chunk=50)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("objective", "entries", "batches"),
+    [
+        (ROSEN, [Entry.create("adam", {"lr": 0.01, "amsgrad": True})], None),
+        (ROSEN, [Entry.create("adamw", {"lr": 0.01})], None),  # decoupled weight decay
+        (ROSEN, [Entry.create("sgd", {"lr": 0.01, "maximize": True})], None),
+        (ROSEN, [Entry.create("sgd", {"lr": 0.01}), Entry.create("sgd", {"lr": 0.02})], None),
+        (ROSEN, [Entry.create("rmsprop", {"lr": 0.01})], None),
+        (make_function("himmelblau"), [ENTRIES["adam"]], None),
+        (parse_formula("(1 - x)**2 + 100*(y - x**2)**2"), [ENTRIES["adam"]], None),
+        (make_model_objective("linear_regression", make_dataset({"name": "linear", "n_samples": 40})),
+         [ENTRIES["adam"]], BatchSchedule(40, 8, 0)),
+    ],
+    ids=["amsgrad", "weight decay", "maximize", "per-runner lr", "rmsprop", "other surface",
+         "formula", "batch mode"],
+)  # fmt: skip
+def test_what_has_no_compiled_kernel_takes_the_numpy_path(monkeypatch, objective, entries,
+                                                          batches):  # fmt: skip
+    monkeypatch.setattr(race_module, "FUSED_MIN", 1)
+    race = Race(objective, entries, starts(5), 20, batches=batches)
+    assert race._fused is None
+    race.run()
+    assert race.done
+
+
+def test_small_races_stay_on_the_numpy_path():
+    race = Race(ROSEN, [ENTRIES["adam"]], starts(race_module.FUSED_MIN - 1), 5)
+    assert race._fused is None
+    assert Race(ROSEN, [ENTRIES["adam"]], starts(race_module.FUSED_MIN), 5)._fused is not None
