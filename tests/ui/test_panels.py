@@ -182,6 +182,24 @@ def test_3d_click_picks_the_surface_point_under_the_cursor(controller, view_3d, 
     assert abs(x - 1.0) < 0.03 and abs(y + 1.0) < 0.03
 
 
+@pytest.mark.gl
+@pytest.mark.parametrize("size", [(400, 700), (640, 480), (1000, 360)])
+def test_3d_view_fits_the_whole_surface_box_at_any_shape(controller, view_3d, qtbot, size):
+    widget = view_3d
+    widget.resize(*size)
+    view = widget.gl_view
+    qtbot.waitUntil(lambda: (view.width(), view.height()) == (size[0] - 76, size[1]))
+    (x0, x1), (y0, y1) = widget._grid.domain
+    corners = [widget.project(x, y, h) for x in (x0, x1) for y in (y0, y1)
+               for h in (-np.inf, np.inf)]  # fmt: skip
+    w, h = view.width(), view.height()
+    assert all(0 <= p.x() <= w and 0 <= p.y() <= h for p in corners)
+    # As large as fits: some corner comes within a tenth of the width or height of an edge.
+    slack = min(min(p.x(), w - p.x()) / w for p in corners)
+    slack = min(slack, min(min(p.y(), h - p.y()) / h for p in corners))
+    assert slack < 0.1
+
+
 def test_batch_overlay_draws_the_current_mini_batch_loss(qtbot):
     from gdstudio.engine.presets import preset
 

@@ -28,8 +28,10 @@ HEIGHT = 8.0
 LIFT = 0.15
 """Trails ride this far above the surface (in box units) so they are never buried."""
 CLICK_SLOP_PX = 4
-CAMERA_DISTANCE = 24.0
-"""Camera distance for a landscape view; narrower views move it back."""
+CAMERA_DISTANCE = 28.0
+"""Camera distance before the view knows its size (then :func:`fit_distance` sets it)."""
+FIT_MARGIN = 0.92
+"""The box's corners stay within this fraction of the view's half-width and half-height."""
 ON_TOP = {
     GL_DEPTH_TEST: False,
     GL_BLEND: True,
@@ -100,6 +102,34 @@ class _GLWidgetView(_ReportsClicks, gl.GLViewWidget):
         self._owner = owner
 
 
+def fit_distance(view: GLViewMixin, width: int, height: int) -> float:
+    """The nearest camera distance at which the whole box shows in a width × height view.
+
+    The box's eight corners are projected with the view's own matrices (its angles
+    and centre kept) and the distance is bisected until they all fall within
+    :data:`FIT_MARGIN` of the edges.
+    """
+    corners = [QVector3D(x, y, z) for x in (-HALF, HALF) for y in (-HALF, HALF)
+               for z in (0.0, HEIGHT)]  # fmt: skip
+    region = (0, 0, width, height)
+    saved = view.opts["distance"]
+
+    def fits(distance: float) -> bool:
+        view.opts["distance"] = distance
+        m = view.projectionMatrix(region, region) * view.viewMatrix()
+        return all(abs((p := m.map(c)).x()) <= FIT_MARGIN and abs(p.y()) <= FIT_MARGIN
+                   for c in corners)  # fmt: skip
+
+    near, far = HALF, 50 * HALF
+    try:
+        for _ in range(30):
+            mid = 0.5 * (near + far)
+            near, far = (near, mid) if fits(mid) else (mid, far)
+    finally:
+        view.opts["distance"] = saved
+    return far
+
+
 class SurfaceView3D(QWidget):
     """3D surface, trails, markers, minima and a colorbar. ``point_picked(x, y)`` on a click.
 
@@ -151,10 +181,10 @@ class SurfaceView3D(QWidget):
         self._starts = np.zeros((0, 2))
 
     def resizeEvent(self, event) -> None:
-        """Keep the whole box in view: a narrow view needs the camera further away."""
+        """Keep the whole box in view, as large as it fits, whatever the view's shape."""
         super().resizeEvent(event)
         w, h = max(self.gl_container.width(), 1), max(self.gl_container.height(), 1)
-        self.gl_view.setCameraPosition(distance=CAMERA_DISTANCE * max(1.0, h / w) ** 0.6)
+        self.gl_view.setCameraPosition(distance=fit_distance(self.gl_view, w, h))
 
     # ------------------------------------------------------------------ mapping
     def to_box(self, x: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
