@@ -1,4 +1,7 @@
-"""Save a screenshot of the main window racing a preset: python packaging/screenshot.py OUT.png"""
+"""Save a screenshot of the main window racing a preset.
+
+python packaging/screenshot.py OUT.png [PRESET]   (default: 11-adam-vs-sgd)
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ import sys
 from gdstudio.ui.qt_setup import make_app
 
 
-def main(out: str) -> None:
-    """Open the window on the Adam-vs-SGD preset, let it race, save the window."""
+def main(out: str, name: str = "11-adam-vs-sgd") -> None:
+    """Open the window on a preset, let it race for six seconds, save the window."""
     app = make_app(["gdstudio"])
     from PySide6.QtCore import QSettings, QTimer
 
@@ -18,7 +21,7 @@ def main(out: str) -> None:
 
     settings = QSettings("/tmp/gdstudio-screenshot.ini", QSettings.Format.IniFormat)
     settings.clear()
-    window = MainWindow(RaceController(preset("11-adam-vs-sgd").scenario), settings)
+    window = MainWindow(RaceController(preset(name).scenario), settings)
     window.resize(1600, 1000)
     window.show()
     window.controller.set_speed(120)
@@ -35,4 +38,4 @@ def main(out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -125,7 +125,10 @@ def test_status_table_marks_a_diverged_runner(qtbot):
     c.race.run()
     c.stepped.emit()
     assert c.race.status[0] == Status.DIVERGED
-    assert table.status_text(0) == f"diverged at step {int(c.race.counts[0])}"
+    step = int(c.race.counts[0])
+    assert table.status_text(0) == f"diverged at step {step}"  # in full, in the tooltip
+    assert table.item(0, 2).text() == f"diverged · {step}"  # short, in the narrow cell
+    assert "starting at (" in table.item(0, 1).toolTip()
 
 
 def test_readout_shows_the_seed_articles_numbers(controller, qtbot):

@@ -1,4 +1,8 @@
-"""The runner legend: colour, label, start, status, loss and gradient norm per runner."""
+"""The runner legend: colour, label, status, loss and gradient norm per runner.
+
+The dock is narrow, so cells stay short (the start point and the long status are
+in the tooltips) and never wrap.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from gdstudio.engine.race import Status
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
 
-COLUMNS = ("", "runner", "start", "status", "loss", "‖∇f‖")
+COLUMNS = ("", "runner", "status", "loss", "‖∇f‖")
+STATUS = 2
 TABLE_INTERVAL_S = 0.1
 
 
@@ -24,6 +29,12 @@ def status_text(status: int, steps: int) -> str:
     if status == Status.MAX_STEPS:
         return f"stopped at step {steps}"
     return "running"
+
+
+def short_status(status: int, steps: int) -> str:
+    """The status for a narrow cell: 'running', 'converged · k', 'diverged · k', 'stopped · k'."""
+    text = status_text(status, steps)
+    return text.replace(" at step ", " · ")
 
 
 class StatusTable(QTableWidget):
@@ -39,6 +50,7 @@ class StatusTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -58,8 +70,8 @@ class StatusTable(QTableWidget):
             self._on_step()
 
     def status_text(self, r: int) -> str:
-        """The status cell of runner ``r``."""
-        return self.item(r, 3).text()
+        """The status of runner ``r`` in full, as its status cell's tooltip says it."""
+        return self.item(r, STATUS).toolTip()
 
     def _on_runners_change(self) -> None:
         c = self._controller
@@ -70,10 +82,11 @@ class StatusTable(QTableWidget):
             swatch = QTableWidgetItem("●")
             swatch.setForeground(QBrush(QColor(color)))
             self.setItem(r, 0, swatch)
-            self.setItem(r, 1, QTableWidgetItem(label))
             x, y = starts[c.race.runner_start(r)]
-            self.setItem(r, 2, QTableWidgetItem(f"({x:.3g}, {y:.3g})"))
-            for col in (3, 4, 5):
+            name = QTableWidgetItem(label)
+            name.setToolTip(f"{label}, starting at ({x:.4g}, {y:.4g})")
+            self.setItem(r, 1, name)
+            for col in range(STATUS, len(COLUMNS)):
                 self.setItem(r, col, QTableWidgetItem(""))
         self._on_step()
 
@@ -90,16 +103,17 @@ class StatusTable(QTableWidget):
         for r in rows.tolist():
             at_end = shown[r] >= race.counts[r]
             text = status_text(int(status[r]), int(steps[r])) if at_end else "running"
-            cell = self.item(r, 3)
-            if cell.text() != text:
-                cell.setText(text)
+            cell = self.item(r, STATUS)
+            if cell.toolTip() != text:
+                cell.setToolTip(text)
+                cell.setText(short_status(int(status[r]), int(steps[r])) if at_end else text)
                 diverged = at_end and status[r] == Status.DIVERGED
                 cell.setForeground(QBrush(QColor("#b00020" if diverged else "#202020")))
                 font = cell.font()
                 font.setBold(bool(diverged))
                 cell.setFont(font)
-            self.item(r, 4).setText(f"{loss[r]:.5g}")
-            self.item(r, 5).setText(f"{gn[r]:.3g}")
+            self.item(r, STATUS + 1).setText(f"{loss[r]:.5g}")
+            self.item(r, STATUS + 2).setText(f"{gn[r]:.3g}")
 
     def _on_selection_change(self) -> None:
         rows = self.selectionModel().selectedRows()
