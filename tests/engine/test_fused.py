@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gdstudio.engine import fused
 from gdstudio.engine import race as race_module
 from gdstudio.engine.datasets import BatchSchedule, make_dataset
 from gdstudio.engine.formula import parse_formula
@@ -23,11 +24,11 @@ def starts(n: int, seed: int = 0, center=(0.0, 1.0), spread=(2.0, 2.0)) -> np.nd
                             rng.uniform(-1, 1, n) * spread[1] + center[1]])  # fmt: skip
 
 
-def make_race(monkeypatch, fused: bool, *args, **kwargs) -> Race:
-    """The race on the compiled path (``fused``) or forced onto the NumPy path."""
-    monkeypatch.setattr(race_module, "FUSED_MIN", 1 if fused else 10**12)
+def make_race(monkeypatch, compiled: bool, *args, **kwargs) -> Race:
+    """The race on the compiled path or forced onto the NumPy path."""
+    monkeypatch.setattr(race_module, "FUSED_MIN", 1 if compiled else 10**12)
     race = Race(*args, **kwargs)
-    assert (race._fused is not None) == fused
+    assert (race._fused is not None) == compiled
     return race
 
 
@@ -48,10 +49,12 @@ def assert_same(a: Race, b: Race) -> None:
             np.testing.assert_array_equal(fa, fb)
 
 
-def run_both(monkeypatch, entries, points, steps=150, stop=None, keep_history=True, chunk=64):
+def run_both(monkeypatch, entries, points, steps=150, stop=None, keep_history=True, chunk=64,
+             objective=ROSEN):  # fmt: skip
     """The same race on both paths, stepped ``chunk`` steps at a time; returns both."""
-    races = [make_race(monkeypatch, fused, ROSEN, entries, points, steps, stop or StopRule(0.0),
-                       keep_history=keep_history) for fused in (False, True)]  # fmt: skip
+    races = [make_race(monkeypatch, compiled, objective, entries, points, steps,
+                       stop or StopRule(0.0), keep_history=keep_history)
+             for compiled in (False, True)]  # fmt: skip
     while not races[0].done:
         made = [r.step(chunk) for r in races]
         assert made[0] == made[1]
@@ -74,6 +77,21 @@ ENTRIES = {
 @pytest.mark.parametrize("name", ENTRIES)
 def test_each_optimizer_matches_the_numpy_path(monkeypatch, name):
     run_both(monkeypatch, [ENTRIES[name]], starts(300), steps=150)
+
+
+@pytest.mark.parametrize("name", sorted(fused.SURFACES))
+def test_each_compiled_surface_matches_the_numpy_path(monkeypatch, name):
+    surface = make_function(name)
+    (x0, x1), (y0, y1) = surface.domain
+    points = starts(200, 3, center=((x0 + x1) / 2, (y0 + y1) / 2),
+                    spread=((x1 - x0) / 2, (y1 - y0) / 2))  # fmt: skip
+    entries = [
+        Entry.create("adam", {"lr": 0.05}),
+        Entry.create("sgd", {"lr": 0.01, "momentum": 0.9}),
+    ]
+    races = run_both(monkeypatch, entries, points, steps=100, objective=surface,
+                     stop=StopRule(grad_tol=1e-4, max_abs=1e6))  # fmt: skip
+    assert races[1].steps_taken.max() > 10  # the race went somewhere
 
 
 def test_without_history_and_with_a_step_limit_inside_one_call(monkeypatch):
