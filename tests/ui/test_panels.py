@@ -15,6 +15,7 @@ from gdstudio.ui.panels.readout import Readout
 from gdstudio.ui.panels.status_table import StatusTable
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from gdstudio.ui.race_views import RaceViews
+from gdstudio.ui.views.loss_plot import LossPlot, log_floor
 
 SMALL = {
     "surface": {"function": "quadratic"},
@@ -218,3 +219,31 @@ def test_batch_overlay_draws_the_current_mini_batch_loss(qtbot):
     assert (first.x, first.y) != (second.x, second.y)
     views.set_batch_overlay(False)
     assert not views.contour._overlay_lines
+
+
+def test_log_floor_sits_a_decade_below_the_smallest_positive_value_shown():
+    values = np.array([[4.0, 1.0], [0.0, 3e-7], [2e-9, 1e-12]])
+    assert log_floor(values, np.array([2, 2])) == (1e-8, True)  # 3e-7 -> 1e-8
+    assert log_floor(values, np.array([3, 1])) == (1e-10, True)  # 2e-9; 1e-12 is not shown
+    assert log_floor(np.zeros((2, 1)), np.array([2])) == (1.0, True)
+    assert log_floor(np.array([[1.0], [-2.0]]), np.array([2])) == (0.1, False)
+
+
+def test_loss_plot_keeps_log_axes_when_a_runner_lands_exactly_on_the_minimum(qtbot):
+    # Lesson 1: lr 0.5 on x² + y² reaches f = 0 and ‖∇f‖ = 0 in one step.
+    from gdstudio.engine.presets import preset
+
+    c = RaceController(preset("01-learning-rate").scenario)
+    c.race.run()
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_runners(c.runner_colors(), c.runner_labels())
+    race = c.race
+    plot.show_state(race.loss, race.grad_norm, race.counts, race.status)
+    assert plot.loss_log
+    for item, curves, floor in ((plot.loss_item, plot.loss_curves, plot._floors[0]),
+                                (plot.grad_item, plot.grad_curves, plot._floors[1])):  # fmt: skip
+        low, high = item.getViewBox().viewRange()[1]
+        assert -20 < low < high < 10  # decades: neither 1e-300 nor a blown-up linear range
+        _, zero_run = curves[1].getData()  # lr 0.5: exact zeros, drawn on the floor
+        assert zero_run[-1] == np.log10(floor) > low

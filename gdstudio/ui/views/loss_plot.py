@@ -12,12 +12,33 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gdstudio.ui.views.trails import changed_runners, shown_counts
 
 
+def log_floor(values: np.ndarray, shown: np.ndarray) -> tuple[float, bool]:
+    """Where a log axis draws zeros, and whether no value is negative.
+
+    ``values[:shown[r], r]`` are the points shown of runner r. The floor is a
+    power of ten a decade or more below the smallest positive value (so it
+    changes at most once per decade); 1 when there is none.
+    """
+    rows = int(shown.max()) if len(shown) else 0
+    block = values[:rows]
+    inside = np.arange(rows)[:, None] < shown[None, :]
+    with np.errstate(invalid="ignore"):
+        positive = block[inside & (block > 0) & np.isfinite(block)]
+        nonneg = not bool(np.any(block[inside] < 0))
+    if not len(positive):
+        return 1.0, nonneg
+    return 10.0 ** (np.floor(np.log10(positive.min())) - 1), nonneg
+
+
 class LossPlot(QWidget):
     """Two stacked plots sharing the step axis: loss (log y) and gradient norm (log y).
 
-    The loss axis turns linear when a loss is ≤ 0 (e.g. Styblinski-Tang). The x
-    range grows by doubling instead of auto-ranging every frame, which is what
-    made naive loss plots the slowest part of a frame.
+    The loss axis turns linear when a loss is negative (e.g. Styblinski-Tang).
+    An exact zero (a runner that lands on the minimum) is drawn on a floor a
+    decade below the smallest positive value shown, so it neither hides the
+    other curves nor stretches the axis to 10⁻³⁰⁰. The x range grows by doubling
+    instead of auto-ranging every frame, which is what made naive loss plots the
+    slowest part of a frame.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -41,6 +62,7 @@ class LossPlot(QWidget):
         self.grad_item.getAxis("left").setLogMode(False, True)
         for item in (self.loss_item, self.grad_item):  # label major ticks only: no crowding
             item.getAxis("left").setStyle(maxTextLevel=0)
+            item.getAxis("left").enableAutoSIPrefix(False)
         self.loss_log = True
         self.loss_item.getAxis("left").setLogMode(False, True)
         self.step_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=pg.QtCore.Qt.PenStyle.DashLine))
@@ -58,6 +80,7 @@ class LossPlot(QWidget):
         self._x_max = 0
         self._state: tuple | None = None
         self._shown_cache: np.ndarray | None = None
+        self._floors = (0.0, 0.0)
         self.widget.scene().sigMouseMoved.connect(self._on_mouse_move)
 
     def set_runners(self, colors: Sequence[str], labels: Sequence[str]) -> None:
@@ -92,18 +115,23 @@ class LossPlot(QWidget):
             return
         self._state = (loss, grad_norm, shown)
         longest = int(np.asarray(counts).max()) if len(counts) else 1
-        positive = all(np.all(loss[: shown[r], r] > 0) for r in range(len(shown)))
-        if positive != self.loss_log:
-            self.loss_log = positive
-            self.loss_item.getAxis("left").setLogMode(False, positive)
+        loss_floor, loss_nonneg = log_floor(loss, shown)
+        grad_floor, _ = log_floor(grad_norm, shown)
+        if loss_nonneg != self.loss_log:
+            self.loss_log = loss_nonneg
+            self.loss_item.getAxis("left").setLogMode(False, loss_nonneg)
+            self._shown_cache = None
+        if (loss_floor, grad_floor) != self._floors:  # zeros move: redraw every curve
+            self._floors = (loss_floor, grad_floor)
             self._shown_cache = None
         with np.errstate(all="ignore"):
             for r in changed_runners(shown, self._shown_cache):
                 steps = np.arange(shown[r])
                 f = loss[: shown[r], r]
-                self.loss_curves[r].setData(steps, np.log10(f) if self.loss_log else f)
-                self.grad_curves[r].setData(steps, np.log10(np.maximum(grad_norm[: shown[r], r],
-                                                                       1e-300)))  # fmt: skip
+                self.loss_curves[r].setData(steps, np.log10(np.maximum(f, loss_floor))
+                                            if self.loss_log else f)  # fmt: skip
+                g = grad_norm[: shown[r], r]
+                self.grad_curves[r].setData(steps, np.log10(np.maximum(g, grad_floor)))
         self._shown_cache = shown.copy()
         self._fit_y(self.loss_item, self.loss_curves)
         self._fit_y(self.grad_item, self.grad_curves)
