@@ -7,7 +7,7 @@ in the tooltips) and never wrap.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -51,6 +51,7 @@ class StatusTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # labels differ at their ends
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -112,7 +113,7 @@ class StatusTable(QTableWidget):
                 font = cell.font()
                 font.setBold(bool(diverged))
                 cell.setFont(font)
-            self.item(r, STATUS + 1).setText(f"{loss[r]:.5g}")
+            self.item(r, STATUS + 1).setText(f"{loss[r]:.4g}")
             self.item(r, STATUS + 2).setText(f"{gn[r]:.3g}")
 
     def _on_selection_change(self) -> None:
