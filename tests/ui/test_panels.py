@@ -15,7 +15,7 @@ from gdstudio.ui.panels.readout import Readout
 from gdstudio.ui.panels.status_table import StatusTable
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from gdstudio.ui.race_views import RaceViews
-from gdstudio.ui.views.loss_plot import LossPlot, log_floor
+from gdstudio.ui.views.loss_plot import LossPlot, log_floor, log_ticks
 
 SMALL = {
     "surface": {"function": "quadratic"},
@@ -247,3 +247,19 @@ def test_loss_plot_keeps_log_axes_when_a_runner_lands_exactly_on_the_minimum(qtb
         assert -20 < low < high < 10  # decades: neither 1e-300 nor a blown-up linear range
         _, zero_run = curves[1].getData()  # lr 0.5: exact zeros, drawn on the floor
         assert zero_run[-1] == np.log10(floor) > low
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "labels"),
+    [
+        (-0.5, 1.0, ["1", "10"]),  # momentum-bumps: minor 2…9× ticks between, unlabelled
+        (0.1, 0.9, ["2", "5"]),  # no power of ten in view: 2× and 5× say where we are
+        (-14.6, 1.2, ["10⁻¹²", "10⁻⁹", "10⁻⁶", "0.001", "1"]),  # every third decade
+    ],
+)  # fmt: skip
+def test_log_ticks_label_few_powers_of_ten(lo, hi, labels):
+    major, minor = log_ticks(lo, hi)
+    assert [label for _, label in major] == labels
+    assert all(lo <= v <= hi for v, _ in major + minor)
+    assert all(label == "" for _, label in minor)
+    assert bool(minor) == (hi - lo < 6)

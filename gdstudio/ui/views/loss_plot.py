@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,38 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gdstudio.ui.views.trails import changed_runners, shown_counts
+
+AXIS_WIDTH = 56
+"""Pixels of each plot's left axis: room for labels such as 10⁻¹² or 1.5e+04."""
+LOG_MIN_SPAN = 1.5
+"""Fewest decades a log axis shows, so that some power of ten is labelled."""
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(k: int, m: int) -> str:
+    """m·10ᵏ as a tick label: plain digits for moderate k, a power of ten otherwise."""
+    if -3 <= k <= 3:
+        return f"{m * 10.0**k:g}"
+    return ("" if m == 1 else f"{m}·") + "10" + str(k).translate(_SUPERSCRIPT)
+
+
+def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
+    """Ticks of an axis that shows log10 values from ``lo`` to ``hi``.
+
+    Powers of ten are labelled (every n-th one when there are many, so at most
+    about six labels); with fewer than two in view, 2× and 5× are labelled
+    too. Over a few decades the 2…9× between them are unlabelled minor ticks.
+    """
+    first, last = math.floor(lo), math.ceil(hi)
+    decades = [k for k in range(first, last + 1) if lo <= k <= hi]
+    every = max(1, math.ceil(len(decades) / 6))
+    major = [(float(k), _power_label(k, 1)) for k in decades if k % every == 0]
+    between = [(k + math.log10(m), k, m) for k in range(first, last + 1) for m in range(2, 10)]
+    between = [(v, k, m) for v, k, m in between if lo <= v <= hi]
+    if len(decades) < 2:
+        major += [(v, _power_label(k, m)) for v, k, m in between if m in (2, 5)]
+    minor = [(v, "") for v, _, _ in between] if len(decades) <= 6 else []
+    return [sorted(major), minor]
 
 
 def log_floor(values: np.ndarray, shown: np.ndarray) -> tuple[float, bool]:
@@ -57,14 +90,13 @@ class LossPlot(QWidget):
             item.setMenuEnabled(False)
             item.hideButtons()
             item.enableAutoRange(x=False, y=False)
-        # Curves receive log10 values and the axes only label them as logs: pyqtgraph's
-        # log mode would re-transform every point of every curve on every frame.
-        self.grad_item.getAxis("left").setLogMode(False, True)
-        for item in (self.loss_item, self.grad_item):  # label major ticks only: no crowding
-            item.getAxis("left").setStyle(maxTextLevel=0)
+        # Curves receive log10 values and the axes get their ticks from log_ticks:
+        # pyqtgraph's log mode would re-transform every point of every curve on
+        # every frame, and it labels every minor tick of a short range.
+        for item in (self.loss_item, self.grad_item):
             item.getAxis("left").enableAutoSIPrefix(False)
+            item.getAxis("left").setWidth(AXIS_WIDTH)  # same width: the step axes line up
         self.loss_log = True
-        self.loss_item.getAxis("left").setLogMode(False, True)
         self.step_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=pg.QtCore.Qt.PenStyle.DashLine))
                            for _ in range(2)]  # fmt: skip
         self.loss_item.addItem(self.step_lines[0])
@@ -117,9 +149,9 @@ class LossPlot(QWidget):
         longest = int(np.asarray(counts).max()) if len(counts) else 1
         loss_floor, loss_nonneg = log_floor(loss, shown)
         grad_floor, _ = log_floor(grad_norm, shown)
-        if loss_nonneg != self.loss_log:
+        relabel = loss_nonneg != self.loss_log
+        if relabel:
             self.loss_log = loss_nonneg
-            self.loss_item.getAxis("left").setLogMode(False, loss_nonneg)
             self._shown_cache = None
         if (loss_floor, grad_floor) != self._floors:  # zeros move: redraw every curve
             self._floors = (loss_floor, grad_floor)
@@ -133,8 +165,8 @@ class LossPlot(QWidget):
                 g = grad_norm[: shown[r], r]
                 self.grad_curves[r].setData(steps, np.log10(np.maximum(g, grad_floor)))
         self._shown_cache = shown.copy()
-        self._fit_y(self.loss_item, self.loss_curves)
-        self._fit_y(self.grad_item, self.grad_curves)
+        self._fit_y(self.loss_item, self.loss_curves, self.loss_log, relabel)
+        self._fit_y(self.grad_item, self.grad_curves, True, False)
         if longest > self._x_max:
             self._x_max = max(16, 2 ** int(np.ceil(np.log2(longest + 1))))
             self.loss_item.setXRange(0, self._x_max, padding=0.02)
@@ -143,11 +175,12 @@ class LossPlot(QWidget):
             line.setValue(step)
 
     @staticmethod
-    def _fit_y(item: pg.PlotItem, curves: list[pg.PlotCurveItem]) -> None:
+    def _fit_y(item: pg.PlotItem, curves: list[pg.PlotCurveItem], log: bool, force: bool) -> None:
         """Y range from the curves' data, changed only when the data leave it or shrink a lot.
 
         Re-ranging an axis re-lays out its ticks and text, which costs more than
-        drawing the curves, so it must not happen on every frame.
+        drawing the curves, so it must not happen on every frame. A log axis
+        (curves of log10 values) spans at least :data:`LOG_MIN_SPAN` decades.
         """
         lows, highs = [], []
         for curve in curves:
@@ -159,11 +192,15 @@ class LossPlot(QWidget):
                     highs.append(finite.max())
         if lows:
             lo, hi = min(lows), max(highs)
+            if log and hi - lo < LOG_MIN_SPAN:
+                mid = 0.5 * (lo + hi)
+                lo, hi = mid - 0.5 * LOG_MIN_SPAN, mid + 0.5 * LOG_MIN_SPAN
             (cur_lo, cur_hi) = item.getViewBox().viewRange()[1]
             span = cur_hi - cur_lo
-            if lo < cur_lo or hi > cur_hi or (hi - lo) < 0.5 * span:
+            if force or lo < cur_lo or hi > cur_hi or (hi - lo) < 0.5 * span:
                 pad = 0.1 * (hi - lo) + 1e-9
                 item.setYRange(lo - pad, hi + pad, padding=0)
+                item.getAxis("left").setTicks(log_ticks(lo - pad, hi + pad) if log else None)
 
     def _on_mouse_move(self, scene_pos: QPointF) -> None:
         vb = self.loss_item.getViewBox()
