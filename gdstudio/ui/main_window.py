@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
     def _first_layout(self) -> None:
         """Docks at a sensible size and the two views sharing the middle equally."""
         docks = {d.windowTitle(): d for d in self.findChildren(QDockWidget)}
-        self.resizeDocks([docks["Optimizers"], docks["Runners"]], [330, 330],
+        self.resizeDocks([docks["Optimizers"], docks["Runners"]], [300, 380],
                          Qt.Orientation.Horizontal)  # fmt: skip
         self.resizeDocks([docks["Loss"]], [230], Qt.Orientation.Vertical)
         half = self.splitter.width() // 2

@@ -17,6 +17,8 @@ from gdstudio.ui.throttle import Throttle
 
 COLUMNS = ("", "runner", "status", "loss", "‖∇f‖")
 STATUS = 2
+WIDEST = ("converged · 999", "1.234e+05", "1.23e+05")
+"""The longest usual text of the status, loss and gradient-norm columns."""
 TABLE_INTERVAL_S = 0.1
 
 
@@ -55,6 +57,12 @@ class StatusTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # Numbers change width every step: fixed columns, wide enough for the longest
+        # text, keep the table from jittering while a race plays.
+        metrics = self.fontMetrics()
+        for col, widest in zip(range(STATUS, len(COLUMNS)), WIDEST, strict=True):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(col, metrics.horizontalAdvance(widest) + 10)
         self.setToolTip("Every runner's state; click a row to follow it in the readout")
         self.itemSelectionChanged.connect(self._on_selection_change)
         controller.runners_changed.connect(self._on_runners_change)
