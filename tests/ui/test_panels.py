@@ -132,6 +132,23 @@ def test_status_table_marks_a_diverged_runner(qtbot):
     assert "starting at (" in table.item(0, 1).toolTip()
 
 
+def test_status_table_columns_hold_still_while_the_race_plays(controller, qtbot):
+    table = StatusTable(controller)
+    qtbot.addWidget(table)
+    table.resize(380, 200)
+    table.show()
+    header = table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(table.columnCount())]
+    for _ in range(40):  # losses shrink through several orders of magnitude
+        controller.step_once()
+        qtbot.wait(1)
+    assert [header.sectionSize(c) for c in range(table.columnCount())] == widths
+    metrics = table.fontMetrics()
+    for r in range(table.rowCount()):  # and every number fits its cell
+        for c in (3, 4):
+            assert metrics.horizontalAdvance(table.item(r, c).text()) < header.sectionSize(c)
+
+
 def test_readout_shows_the_seed_articles_numbers(controller, qtbot):
     readout = Readout(controller)
     qtbot.addWidget(readout)
