@@ -21,6 +21,7 @@ directory) so only the first big race on a machine pays for compiling.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Callable
@@ -31,12 +32,24 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from gdstudio.engine import functions
+
+
+def _cache_dir() -> Path:
+    """Where compiled kernels are kept, named for the sources they are compiled from.
+
+    Numba checks only a kernel's own file for changes, and these kernels inline
+    the formulas of ``functions.py``: a cache named for both files' contents is
+    never stale.
+    """
+    digest = hashlib.sha1(Path(functions.__file__).read_bytes() + Path(__file__).read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "gdstudio" / "numba" / digest.hexdigest()[:16]
+
+
 # Numba reads its cache location when it is imported, so this comes first.
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR",
-    str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gdstudio" / "numba"),
-)
-import numba
+os.environ.setdefault("NUMBA_CACHE_DIR", str(_cache_dir()))
+import numba  # noqa: E402  (after the cache location is set)
 
 FloatArray = npt.NDArray[np.float64]
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -47,14 +60,60 @@ _RUNNING, _CONVERGED, _DIVERGED, _MAX_STEPS = 0, 1, 2, 3
 BLOCK = 1024
 """Runners per block: a block's scratch arrays stay in the L1 cache between passes."""
 
+
 # ---------------------------------------------------------------- surfaces
-SURFACES = {"rosenbrock": (0, ("a", "b"))}
-"""Built-in functions with a compiled value-and-gradient: name -> (code, parameter order)."""
+def _compiled(name: str, part: str) -> Any:
+    """A built-in function's NumPy formula (``value`` or ``grad``), compiled for one point.
+
+    Plain arithmetic rounds the same on one point as on an array, so these give
+    the NumPy path's numbers; only such formulas are compiled.
+    """
+    return _jit(getattr(functions.FUNCTIONS[name], part))
+
+
+_quadratic_value, _quadratic_grad = _compiled("quadratic", "value"), _compiled("quadratic", "grad")
+_himmelblau_value, _himmelblau_grad = (
+    _compiled("himmelblau", "value"),
+    _compiled("himmelblau", "grad"),
+)
+_booth_value, _booth_grad = _compiled("booth", "value"), _compiled("booth", "grad")
+_camel3_value, _camel3_grad = (
+    _compiled("three_hump_camel", "value"),
+    _compiled("three_hump_camel", "grad"),
+)
+_camel6_value, _camel6_grad = (
+    _compiled("six_hump_camel", "value"),
+    _compiled("six_hump_camel", "grad"),
+)
+_matyas_value, _matyas_grad = _compiled("matyas", "value"), _compiled("matyas", "grad")
+_st_value, _st_grad = _compiled("styblinski_tang", "value"), _compiled("styblinski_tang", "grad")
+_saddle_value, _saddle_grad = _compiled("saddle", "value"), _compiled("saddle", "grad")
+_monkey_value, _monkey_grad = (
+    _compiled("monkey_saddle", "value"),
+    _compiled("monkey_saddle", "grad"),
+)
+
+SURFACES = {
+    "rosenbrock": (0, ("a", "b")),
+    "quadratic": (1, ()),
+    "himmelblau": (2, ()),
+    "booth": (3, ()),
+    "three_hump_camel": (4, ()),
+    "six_hump_camel": (5, ()),
+    "matyas": (6, ()),
+    "styblinski_tang": (7, ()),
+    "saddle": (8, ()),
+    "monkey_saddle": (9, ()),
+}
+"""Built-in functions with a compiled value and gradient: name -> (code, parameter order)."""
 
 
 @_jit
 def _rosenbrock(xy, sp, f, gx, gy) -> None:
-    """Rosenbrock at interleaved points, rounding as ``functions._rosenbrock_value_grad_into``."""
+    """Rosenbrock at interleaved points, rounding as ``functions._rosenbrock_value_grad_into``.
+
+    The NumPy version writes into buffers, so it cannot be compiled as it is.
+    """
     a, b = sp[0], sp[1]
     for j in range(f.shape[0]):
         x, y = xy[2 * j], xy[2 * j + 1]
@@ -67,9 +126,30 @@ def _rosenbrock(xy, sp, f, gx, gy) -> None:
 
 @_jit
 def _evaluate(code, xy, sp, f, gx, gy) -> None:
-    """The surface ``code`` at interleaved points: f and its gradient."""
+    """The surface ``code`` (see :data:`SURFACES`) at interleaved points: f and its gradient."""
     if code == 0:
         _rosenbrock(xy, sp, f, gx, gy)
+        return
+    for j in range(f.shape[0]):
+        x, y = xy[2 * j], xy[2 * j + 1]
+        if code == 1:
+            f[j], (gx[j], gy[j]) = _quadratic_value(x, y), _quadratic_grad(x, y)
+        elif code == 2:
+            f[j], (gx[j], gy[j]) = _himmelblau_value(x, y), _himmelblau_grad(x, y)
+        elif code == 3:
+            f[j], (gx[j], gy[j]) = _booth_value(x, y), _booth_grad(x, y)
+        elif code == 4:
+            f[j], (gx[j], gy[j]) = _camel3_value(x, y), _camel3_grad(x, y)
+        elif code == 5:
+            f[j], (gx[j], gy[j]) = _camel6_value(x, y), _camel6_grad(x, y)
+        elif code == 6:
+            f[j], (gx[j], gy[j]) = _matyas_value(x, y), _matyas_grad(x, y)
+        elif code == 7:
+            f[j], (gx[j], gy[j]) = _st_value(x, y), _st_grad(x, y)
+        elif code == 8:
+            f[j], (gx[j], gy[j]) = _saddle_value(x, y), _saddle_grad(x, y)
+        elif code == 9:
+            f[j], (gx[j], gy[j]) = _monkey_value(x, y), _monkey_grad(x, y)
 
 
 # ---------------------------------------------------------------- one block

@@ -162,7 +162,7 @@ def test_random_races_match(lr, momentum, adam, n, steps, seed):
         (ROSEN, [Entry.create("sgd", {"lr": 0.01, "maximize": True})], None),
         (ROSEN, [Entry.create("sgd", {"lr": 0.01}), Entry.create("sgd", {"lr": 0.02})], None),
         (ROSEN, [Entry.create("rmsprop", {"lr": 0.01})], None),
-        (make_function("himmelblau"), [ENTRIES["adam"]], None),
+        (make_function("rastrigin"), [ENTRIES["adam"]], None),
         (parse_formula("(1 - x)**2 + 100*(y - x**2)**2"), [ENTRIES["adam"]], None),
         (make_model_objective("linear_regression", make_dataset({"name": "linear", "n_samples": 40})),
          [ENTRIES["adam"]], BatchSchedule(40, 8, 0)),
