@@ -101,6 +101,22 @@ def test_choosing_a_builtin_function(controller, qtbot):
     assert "minima" in panel.lesson.text()
 
 
+def test_surface_panel_shows_no_function_as_chosen_while_the_race_is_on_a_dataset(qtbot):
+    from gdstudio.engine.presets import preset
+
+    c = RaceController(preset("06-ravine").scenario)
+    panel = SurfacePanel(c)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.combo.currentIndex() == -1
+    assert "Batch mode" in panel.lesson.text()
+    assert not panel.apply_button.isEnabled() and not panel.domain.isEnabled()
+    panel.combo.setCurrentIndex(panel.combo.findData("booth"))
+    assert c.scenario.surface["function"] == "booth"
+    assert panel.apply_button.isEnabled()
+    assert panel.domain.domain() == [[-10.0, 10.0], [-10.0, 10.0]]
+
+
 def test_batch_panel_applies_a_stochastic_dataset_and_draws_fits(controller, qtbot):
     panel = BatchPanel(controller)
     qtbot.addWidget(panel)

@@ -24,6 +24,12 @@ from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
 
+NOT_A_FUNCTION = {
+    False: "The race is on a dataset's loss (see Batch mode). Choose a function to race on it.",
+    True: "The race is on your formula below. Choose a function to race on it instead.",
+}
+"""What the built-in box says while the race is on something else (key: a formula?)."""
+
 
 class DomainFields(QWidget):
     """xmin, xmax, ymin, ymax."""
@@ -61,6 +67,7 @@ class SurfacePanel(QWidget):
         self.combo = QComboBox(
             minimumContentsLength=12,
             sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
+            placeholderText="choose a function",
         )
         for name, spec in FUNCTIONS.items():
             self.combo.addItem(spec.title, name)
@@ -116,7 +123,13 @@ class SurfacePanel(QWidget):
             self.combo.setCurrentIndex(self.combo.findData(surface["function"]))
             self._show_function(surface["function"], surface.get("params", {}))
             self.domain.set_domain(self._controller.objective.domain)
-        elif "expression" in surface:
+        else:  # no built-in is in use: none is shown as chosen until the user picks one
+            self.combo.setCurrentIndex(-1)
+            self.lesson.setText(NOT_A_FUNCTION["expression" in surface])
+            self.params.setVisible(False)
+            self.domain.setEnabled(False)
+            self.apply_button.setEnabled(False)
+        if "expression" in surface:
             self.formula.blockSignals(True)
             self.formula.setText(surface["expression"])
             self.formula.blockSignals(False)
@@ -125,6 +138,8 @@ class SurfacePanel(QWidget):
 
     def _show_function(self, name: str, values: dict[str, Any]) -> None:
         spec = FUNCTIONS[name]
+        self.domain.setEnabled(True)
+        self.apply_button.setEnabled(True)
         self.lesson.setText(spec.description)
         fields = [Field(k, v, doc=spec.param_docs.get(k, "")) for k, v in spec.params.items()]
         self.params.set_fields(fields, values)
