@@ -296,3 +296,15 @@ def test_log_ticks_label_few_powers_of_ten(lo, hi, labels):
     assert all(lo <= v <= hi for v, _ in major + minor)
     assert all(label == "" for _, label in minor)
     assert bool(minor) == (hi - lo < 6)
+
+
+def test_contour_fill_is_smooth_and_coloured_like_the_colorbar(controller, qtbot):
+    views = RaceViews(controller)
+    contour = views.contour
+    qtbot.addWidget(contour)
+    contour.resize(500, 500)
+    contour.show()
+    qtbot.waitExposed(contour)
+    image = contour.plot_widget.grab().toImage()
+    pixels = np.array([[image.pixel(x, y) for x in range(100, 400, 3)] for y in range(100, 400, 3)])
+    assert len(np.unique(pixels)) > 100  # a stepped fill has 14 colours and their isolines

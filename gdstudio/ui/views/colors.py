@@ -25,13 +25,9 @@ def height_colormap() -> pg.ColorMap:
     return pg.colormap.get("viridis")
 
 
-def height_lut(steps: int | None = None) -> np.ndarray:
-    """RGBA lookup table (uint8); ``steps`` gives a stepped table for filled contours."""
-    cmap = height_colormap()
-    if steps is None:
-        return cmap.getLookupTable(nPts=256, alpha=True)
-    stepped = cmap.getLookupTable(nPts=steps, alpha=True)
-    return np.repeat(stepped, 256 // steps + 1, axis=0)[:256]
+def height_lut() -> np.ndarray:
+    """RGBA lookup table (uint8, 256 entries) of the surface colormap."""
+    return height_colormap().getLookupTable(nPts=256, alpha=True)
 
 
 def rgba(color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:

@@ -14,7 +14,6 @@ from gdstudio.engine.grid import Grid, contour_levels, display_heights
 from gdstudio.ui.views.colors import DIVERGED, MINIMUM, START, height_lut
 from gdstudio.ui.views.trails import changed_runners, diverged_at_end, last_points, shown_counts
 
-FILL_STEPS = 14
 PICK_RADIUS_PX = 8
 
 
@@ -132,7 +131,9 @@ class ContourView(QWidget):
         (x0, x1), (y0, y1) = grid.domain
         self._domain = grid.domain
         self.image.setImage(z, levels=(float(z.min()), float(z.max())), autoLevels=False)
-        self.image.setLookupTable(height_lut(FILL_STEPS))
+        # A smooth fill, coloured like the 3D view and its colorbar: the isolines draw
+        # the levels (a stepped fill's band edges would be staircases at grid resolution).
+        self.image.setLookupTable(height_lut())
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         for item in self._isolines:
             self.plot_item.removeItem(item)
