@@ -204,7 +204,7 @@ def test_3d_view_renders_pixels_and_trails(controller, view_3d, qtbot):
     arr = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
     assert len(np.unique(arr[:, : image.width() * 4].reshape(-1, 4), axis=0)) > 50  # not blank
     line = widget.trails[0].pos
-    assert line.shape == (6, 3)  # start + 5 steps of the first runner, lifted onto the surface
+    assert line.shape == (10, 3)  # the first runner's 5 steps as segments, over the surface
 
 
 @pytest.mark.gl
@@ -308,3 +308,20 @@ def test_contour_fill_is_smooth_and_coloured_like_the_colorbar(controller, qtbot
     image = contour.plot_widget.grab().toImage()
     pixels = np.array([[image.pixel(x, y) for x in range(100, 400, 3)] for y in range(100, 400, 3)])
     assert len(np.unique(pixels)) > 100  # a stepped fill has 14 colours and their isolines
+
+
+def test_runners_of_one_optimizer_share_one_item_per_view(qtbot):
+    c = RaceController(
+        Scenario.from_dict({**SMALL, "starts": [[2.0, 2.0], [-1.0, 1.5], [0.5, -2.0]]})
+    )
+    views = RaceViews(c)
+    qtbot.addWidget(views.contour)
+    for _ in range(4):
+        c.step_once()
+    views._on_step()
+    assert c.race.n_runners == 6  # 2 optimizers × 3 starts
+    for items in (views.contour.trails, views.loss_plot.loss_curves, views.surface3d.trails):
+        assert len(items) == 2
+    x, y = views.contour.trails[0].getData()
+    assert len(x) == 3 * 5 + 2 and np.isnan(x).sum() == 2  # three trails of 5 points, 2 breaks
+    np.testing.assert_array_equal(np.column_stack([x[:5], y[:5]]), c.race.trajectory[:5, 0])

@@ -12,7 +12,14 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QVBoxLayout, QWi
 
 from gdstudio.engine.grid import Grid, contour_levels, display_heights
 from gdstudio.ui.views.colors import DIVERGED, MINIMUM, START, height_lut
-from gdstudio.ui.views.trails import changed_runners, diverged_at_end, last_points, shown_counts
+from gdstudio.ui.views.trails import (
+    ColourGroups,
+    changed_runners,
+    diverged_at_end,
+    joined,
+    last_points,
+    shown_counts,
+)
 
 PICK_RADIUS_PX = 8
 
@@ -117,6 +124,7 @@ class ContourView(QWidget):
         self.starts = np.zeros((0, 2))
         self.shown_step: int | None = None
         self._colors: list[str] = []
+        self._groups = ColourGroups([])
         self._shown_cache: np.ndarray | None = None
         self._domain = ((-1.0, 1.0), (-1.0, 1.0))
 
@@ -184,13 +192,14 @@ class ContourView(QWidget):
 
     # ------------------------------------------------------------------ runners
     def set_runners(self, colors: Sequence[str], labels: Sequence[str]) -> None:
-        """One trail per runner, in the runner's colour."""
+        """The runners' trails, one curve per colour."""
         for item in self.trails:
             self.plot_item.removeItem(item)
         self._colors = list(colors)
+        self._groups = ColourGroups(colors)
         self.trails = []
-        for color in colors:
-            curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2.2), skipFiniteCheck=True)
+        for color in self._groups.colors:
+            curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2.2), connect="finite")
             curve.setZValue(10)
             self.plot_item.addItem(curve)
             self.trails.append(curve)
@@ -215,11 +224,11 @@ class ContourView(QWidget):
         """Trails up to the shown step; only trails whose length changed are re-uploaded."""
         self.shown_step = upto_step
         shown = shown_counts(counts, upto_step)
-        if len(shown) != len(self.trails):
+        if len(shown) != len(self._colors):
             return
-        for r in changed_runners(shown, self._shown_cache):
-            pts = trajectory[: shown[r], r]
-            self.trails[r].setData(pts[:, 0], pts[:, 1])
+        for g in self._groups.of_runners(changed_runners(shown, self._shown_cache)):
+            pts = joined([trajectory[: shown[r], r] for r in self._groups.members[g]])
+            self.trails[g].setData(pts[:, 0], pts[:, 1], connect="finite")
         self._shown_cache = shown.copy()
         current = last_points(trajectory, shown)
         diverged = diverged_at_end(status, counts, shown)

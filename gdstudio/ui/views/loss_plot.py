@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gdstudio.ui.views.trails import changed_runners, shown_counts
+from gdstudio.ui.views.trails import ColourGroups, changed_runners, joined, shown_counts
 
 AXIS_WIDTH = 56
 """Pixels of each plot's left axis: room for labels such as 10⁻¹² or 1.5e+04."""
@@ -108,6 +108,7 @@ class LossPlot(QWidget):
         self.loss_curves: list[pg.PlotCurveItem] = []
         self.grad_curves: list[pg.PlotCurveItem] = []
         self.labels: list[str] = []
+        self._groups = ColourGroups([])
         self.shown_step: int | None = None
         self._x_max = 0
         self._state: tuple | None = None
@@ -116,7 +117,8 @@ class LossPlot(QWidget):
         self.widget.scene().sigMouseMoved.connect(self._on_mouse_move)
 
     def set_runners(self, colors: Sequence[str], labels: Sequence[str]) -> None:
-        """One loss curve and one gradient-norm curve per runner."""
+        """The runners' loss and gradient-norm curves, one curve per colour in each plot."""
+        self._groups = ColourGroups(colors)
         for item, curves in (
             (self.loss_item, self.loss_curves),
             (self.grad_item, self.grad_curves),
@@ -124,8 +126,8 @@ class LossPlot(QWidget):
             for c in curves:
                 item.removeItem(c)
             curves.clear()
-            for color in colors:
-                curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), skipFiniteCheck=True)
+            for color in self._groups.colors:
+                curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), connect="finite")
                 item.addItem(curve)
                 curves.append(curve)
         self.labels = list(labels)
@@ -143,7 +145,7 @@ class LossPlot(QWidget):
         """Curves up to the shown step; the step line marks where the views are."""
         self.shown_step = upto_step
         shown = shown_counts(counts, upto_step)
-        if len(shown) != len(self.loss_curves):
+        if len(shown) != len(self.labels):
             return
         self._state = (loss, grad_norm, shown)
         longest = int(np.asarray(counts).max()) if len(counts) else 1
@@ -157,13 +159,15 @@ class LossPlot(QWidget):
             self._floors = (loss_floor, grad_floor)
             self._shown_cache = None
         with np.errstate(all="ignore"):
-            for r in changed_runners(shown, self._shown_cache):
-                steps = np.arange(shown[r])
-                f = loss[: shown[r], r]
-                self.loss_curves[r].setData(steps, np.log10(np.maximum(f, loss_floor))
-                                            if self.loss_log else f)  # fmt: skip
-                g = grad_norm[: shown[r], r]
-                self.grad_curves[r].setData(steps, np.log10(np.maximum(g, grad_floor)))
+            for group in self._groups.of_runners(changed_runners(shown, self._shown_cache)):
+                members = self._groups.members[group]
+                steps = joined([np.arange(shown[r], dtype=np.float64) for r in members])
+                f = joined([loss[: shown[r], r] for r in members])
+                g = joined([grad_norm[: shown[r], r] for r in members])
+                f = np.log10(np.maximum(f, loss_floor)) if self.loss_log else f
+                self.loss_curves[group].setData(steps, f, connect="finite")
+                self.grad_curves[group].setData(steps, np.log10(np.maximum(g, grad_floor)),
+                                                connect="finite")  # fmt: skip
         self._shown_cache = shown.copy()
         self._fit_y(self.loss_item, self.loss_curves, self.loss_log, relabel)
         self._fit_y(self.grad_item, self.grad_curves, True, False)

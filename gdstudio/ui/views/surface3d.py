@@ -21,7 +21,14 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gdstudio.engine.grid import LOG_FLOOR, Grid, display_heights
 from gdstudio.ui.views.colors import DIVERGED, height_colormap, rgba
-from gdstudio.ui.views.trails import changed_runners, diverged_at_end, last_points, shown_counts
+from gdstudio.ui.views.trails import (
+    ColourGroups,
+    changed_runners,
+    diverged_at_end,
+    last_points,
+    segments,
+    shown_counts,
+)
 
 HALF = 10.0
 HEIGHT = 8.0
@@ -173,6 +180,7 @@ class SurfaceView3D(QWidget):
         self.trails: list[gl.GLLinePlotItem] = []
         self.shown_step: int | None = None
         self._colors: list[tuple[float, float, float, float]] = []
+        self._groups = ColourGroups([])
         self._shown_cache: np.ndarray | None = None
         self._grid: Grid | None = None
         self._log = False
@@ -243,13 +251,14 @@ class SurfaceView3D(QWidget):
 
     # ------------------------------------------------------------------ runners
     def set_runners(self, colors: Sequence[str], labels: Sequence[str]) -> None:
-        """One 3D trail per runner in its colour."""
+        """The runners' 3D trails, one line item (of segments) per colour."""
         for item in self.trails:
             self.gl_view.removeItem(item)
         self._colors = [rgba(c) for c in colors]
+        self._groups = ColourGroups(colors)
         self.trails = []
-        for color in self._colors:
-            line = gl.GLLinePlotItem(color=color, width=2.5, antialias=False, mode="line_strip")
+        for color in self._groups.colors:
+            line = gl.GLLinePlotItem(color=rgba(color), width=2.5, antialias=False, mode="lines")
             line.setGLOptions("translucent")
             self.gl_view.addItem(line)
             self.trails.append(line)
@@ -291,12 +300,15 @@ class SurfaceView3D(QWidget):
         """Trails up to the shown step, lifted just above the surface."""
         self.shown_step = upto_step
         shown = shown_counts(counts, upto_step)
-        if len(shown) != len(self.trails) or self._grid is None:
+        if len(shown) != len(self._colors) or self._grid is None:
             return
-        for r in changed_runners(shown, self._shown_cache):
-            pts = trajectory[: shown[r], r]
-            h = self._heights(values[: shown[r], r])
-            self.trails[r].setData(pos=self.to_box(pts[:, 0], pts[:, 1], h) + [0, 0, LIFT])
+        for g in self._groups.of_runners(changed_runners(shown, self._shown_cache)):
+            lines = []
+            for r in self._groups.members[g]:
+                pts = trajectory[: shown[r], r]
+                h = self._heights(values[: shown[r], r])
+                lines.append(segments(self.to_box(pts[:, 0], pts[:, 1], h) + [0, 0, LIFT]))
+            self.trails[g].setData(pos=np.concatenate(lines))
         self._shown_cache = shown.copy()
         current = last_points(trajectory, shown)
         now = values[np.maximum(shown - 1, 0), np.arange(len(shown))] if len(shown) else shown
