@@ -297,7 +297,12 @@ class Race:
 
     def add_start(self, point: Sequence[float]) -> None:
         """Add a start point; every entry gets a new runner there, at step 0."""
-        self._restructure(self._entries, np.vstack([self._starts, [point]]))
+        self.add_starts([point])
+
+    def add_starts(self, points: npt.ArrayLike) -> None:
+        """Add start points (shape (S, 2)) at once; each gets a runner of every entry."""
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        self._restructure(self._entries, np.vstack([self._starts, points]))
 
     def move_start(self, index: int, point: Sequence[float]) -> None:
         """Move start ``index``; its runners restart from the new point."""

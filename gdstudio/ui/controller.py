@@ -235,6 +235,20 @@ class RaceController(QObject):
         self.race.add_start((x, y))
         self._after_edit()
 
+    def add_start_grid(self, n: int) -> None:
+        """n × n start points spread over the surface's domain (in from its edges).
+
+        Every optimizer races from each: which minimum each start reaches shows
+        the basins of attraction.
+        """
+        (x0, x1), (y0, y1) = self.objective.domain
+        xs = np.linspace(x0, x1, n + 2)[1:-1]
+        ys = np.linspace(y0, y1, n + 2)[1:-1]
+        points = [(float(x), float(y)) for x in xs for y in ys]
+        self._set_starts([*self.scenario.starts, *points])
+        self.race.add_starts(points)
+        self._after_edit()
+
     def move_start(self, index: int, x: float, y: float) -> None:
         """Move a start point; its runners restart from there."""
         starts = list(self.scenario.starts)

@@ -36,6 +36,10 @@ SCENARIO_FILTER = "gdstudio scenarios (*.json);;All files (*)"
 MAX_RECENT = 8
 
 
+START_GRIDS = (3, 5, 8)
+"""Sizes offered by Race > Add a Grid of Starts (n × n points)."""
+
+
 class MainWindow(QMainWindow):
     """The app's window. It owns the controller and wires views and panels to it."""
 
@@ -168,6 +172,12 @@ class MainWindow(QMainWindow):
         self._action(race_menu, "Remove Selected &Start", self._remove_selected_start,
                      QKeySequence(QKeySequence.StandardKey.Delete))  # fmt: skip
         self._action(race_menu, "&Clear Start Points", c.clear_starts, QKeySequence("Ctrl+Shift+C"))
+        grid_menu = race_menu.addMenu("Add a &Grid of Starts")
+        grid_menu.setToolTipsVisible(True)
+        for n in START_GRIDS:
+            action = self._action(grid_menu, f"{n} × {n}", lambda _=False, n=n: c.add_start_grid(n))
+            action.setToolTip("Starts spread over the map: see which minimum each one reaches")
+            action.setObjectName(f"start-grid-{n}")
 
         presets_menu = bar.addMenu("&Presets")
         for i, p in enumerate(presets()):

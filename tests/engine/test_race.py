@@ -147,6 +147,22 @@ def test_added_start_catches_up_and_equals_a_fresh_race():
     np.testing.assert_array_equal(race.trajectory[:31, [0, 1, 3, 4]], before[:, [0, 1, 2, 3]])
 
 
+def test_adding_starts_at_once_equals_adding_them_one_by_one():
+    rosen = make_function("rosenbrock")
+    races = [Race(rosen, MIXED[:3], STARTS[:1], 60, StopRule(0.0)) for _ in range(2)]
+    for race in races:
+        race.step(20)
+    races[0].add_starts(STARTS[1:])
+    for point in STARTS[1:]:
+        races[1].add_start(point)
+    for race in races:
+        race.catch_up()
+        race.run()
+    np.testing.assert_array_equal(races[0].starts, STARTS)
+    np.testing.assert_array_equal(races[0].trajectory[:61], races[1].trajectory[:61])
+    np.testing.assert_array_equal(races[0].status, races[1].status)
+
+
 def test_replace_entry_reruns_only_its_runners():
     rosen = make_function("rosenbrock")
     race = Race(rosen, MIXED[:3], STARTS[:2], 50, StopRule(0.0))

@@ -204,3 +204,21 @@ def test_random_user_sessions_never_raise(window, qtbot, capfd, recwarn):
     drawing = [str(w.message)[-300:] for w in recwarn if "pyqtgraph" in w.filename]
     assert drawing == []  # pyqtgraph reports paint failures as warnings
     assert "Error while drawing" not in capfd.readouterr().err
+
+
+def test_a_grid_of_starts_spreads_runners_over_the_map_at_the_current_step(window, qtbot):
+    c = window.controller
+    for _ in range(7):
+        c.step_once()
+    n_starts, n_entries = len(c.scenario.starts), len(c.scenario.optimizers)
+    window.findChild(type(window.export_action), "start-grid-5").trigger()
+    assert len(c.scenario.starts) == n_starts + 25
+    assert c.race.n_runners == n_entries * (n_starts + 25)
+    running = c.race.status == Status.RUNNING  # the centre point starts on the minimum
+    assert set(c.race.steps_taken[running].tolist()) == {7}  # the new runners caught up
+    (x0, x1), (y0, y1) = c.objective.domain
+    grid = np.array(c.scenario.starts[n_starts:])
+    assert (grid[:, 0] > x0).all() and (grid[:, 0] < x1).all()
+    assert (grid[:, 1] > y0).all() and (grid[:, 1] < y1).all()
+    assert len(np.unique(grid, axis=0)) == 25
+    assert window.status_table.rowCount() == c.race.n_runners
