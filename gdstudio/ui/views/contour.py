@@ -22,14 +22,17 @@ from gdstudio.ui.views.trails import (
 )
 
 PICK_RADIUS_PX = 8
+START_SIZE, START_SIZE_MANY, MANY_STARTS = 13, 8, 12
+"""Start circles' diameter in pixels; smaller when there are more than MANY_STARTS."""
 
 
 class _StartPoints(pg.ScatterPlotItem):
     """The start points: drag one to move it, right-click to remove it."""
 
     def __init__(self, view: ContourView) -> None:
-        super().__init__(size=13, pen=pg.mkPen(START, width=2), brush=pg.mkBrush("#ffffffd0"),
-                         symbol="o", hoverable=True, hoverSize=16)  # fmt: skip
+        super().__init__(size=START_SIZE, pen=pg.mkPen(START, width=2),
+                         brush=pg.mkBrush("#ffffffd0"), symbol="o", hoverable=True,
+                         hoverSize=START_SIZE + 3)  # fmt: skip
         self._view = view
         self._dragging: int | None = None
         self.setZValue(30)
@@ -73,7 +76,7 @@ class _StartPoints(pg.ScatterPlotItem):
 
 
 class ContourView(QWidget):
-    """Filled contours and isolines of a surface with the race drawn on top.
+    """A surface as a colour map with isolines, and the race drawn on top.
 
     Signals: ``point_clicked(x, y)`` on a left click in empty space,
     ``start_moved(i, x, y)`` after a drag, ``start_dragging(i, x, y)`` during it,
@@ -211,7 +214,9 @@ class ContourView(QWidget):
     def set_starts(self, points: np.ndarray) -> None:
         """The start points (draggable)."""
         self.starts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        self.start_items.setData(pos=self.starts)
+        # A grid of starts would hide the map under big circles: smaller ones then.
+        size = START_SIZE if len(self.starts) <= MANY_STARTS else START_SIZE_MANY
+        self.start_items.setData(pos=self.starts, size=size)
 
     def show_state(
         self,
