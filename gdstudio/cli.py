@@ -99,8 +99,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from gdstudio.engine.errors import ScenarioError
+    from gdstudio.engine.files import atomic_write_text
     from gdstudio.engine.results import run_records, to_csv, to_json
-    from gdstudio.engine.scenario import atomic_write_text, load_scenario
+    from gdstudio.engine.scenario import load_scenario
 
     scenario = load_scenario(args.file)
     if args.steps is not None:

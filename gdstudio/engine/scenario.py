@@ -16,13 +16,13 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from gdstudio.engine.errors import GdstudioError, ScenarioError
+from gdstudio.engine.files import atomic_write_text
 from gdstudio.engine.objective import Domain, Objective
 from gdstudio.engine.race import Entry, Race, StopRule
 
@@ -200,25 +200,6 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
     """Write a scenario atomically (temporary file in the same folder, then rename)."""
     atomic_write_text(Path(path), json.dumps(scenario.to_dict(), indent=2) + "\n")
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a failure never leaves a partial file."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary sibling and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------- surfaces

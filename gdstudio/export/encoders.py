@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gdstudio.engine.files import replace_with
+
 FORMATS = ("gif", "mp4", "png")
 
 
@@ -73,10 +75,7 @@ def write_frames(
             n = _write_gif(tmp, counted, fps)
         else:
             n = _write_mp4(tmp, counted, fps)
-        mask = os.umask(0)
-        os.umask(mask)
-        tmp.chmod(0o666 & ~mask)  # mkstemp makes the file private; give it the usual mode
-        os.replace(tmp, path)
+        replace_with(tmp, path)
         return n
     except ExportCancelled:
         tmp.unlink(missing_ok=True)

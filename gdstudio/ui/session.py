@@ -12,8 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QStandardPaths
 
 from gdstudio.engine.errors import GdstudioError
+from gdstudio.engine.files import atomic_write_text
 from gdstudio.engine.presets import preset
-from gdstudio.engine.scenario import Scenario, atomic_write_text
+from gdstudio.engine.scenario import Scenario
 
 ORGANIZATION = "gdstudio"
 APPLICATION = "gdstudio"
