@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gdstudio.engine.errors import ScenarioError
@@ -104,6 +104,8 @@ def test_gradient_and_hessian_match_finite_differences(name, params, u, v):
     f = make_function(name, params)
     (x0, x1), (y0, y1) = f.domain
     p = np.array([[x0 + u * (x1 - x0), y0 + v * (y1 - y0)]])
+    # Ackley's √(x² + y²) term has a kink at its minimum, where no derivative exists.
+    assume(name != "ackley" or np.hypot(*p[0]) > 1e-3)
     assert_derivatives_match(f.value, f.grad, f.hessian, p)
 
 
