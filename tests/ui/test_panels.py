@@ -325,3 +325,18 @@ def test_runners_of_one_optimizer_share_one_item_per_view(qtbot):
     x, y = views.contour.trails[0].getData()
     assert len(x) == 3 * 5 + 2 and np.isnan(x).sum() == 2  # three trails of 5 points, 2 breaks
     np.testing.assert_array_equal(np.column_stack([x[:5], y[:5]]), c.race.trajectory[:5, 0])
+
+
+def test_loss_hover_lists_the_lowest_losses_first_and_at_most_ten(qtbot):
+    c = RaceController(Scenario.from_dict({**SMALL, "steps": 30}))
+    c.add_start_grid(3)  # 2 optimizers × 10 starts
+    c.race.run()
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_runners(c.runner_colors(), c.runner_labels())
+    race = c.race
+    plot.show_state(race.loss, race.grad_norm, race.counts, race.status)
+    rows = plot.hover_text(3).split("<br>")
+    assert rows[0] == "<b>step 3</b>" and rows[-1].startswith("… and ")
+    losses = [float(row.split("f = ")[1].split(",")[0]) for row in rows[1:-1]]
+    assert len(losses) == 10 and losses == sorted(losses)

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gdstudio.ui.views.trails import ColourGroups, changed_runners, joined, shown_counts
 
+HOVER_ROWS = 10
+"""Most runners the hover readout lists."""
 AXIS_WIDTH = 56
 """Pixels of each plot's left axis: room for labels such as 10⁻¹² or 1.5e+04."""
 LOG_MIN_SPAN = 1.5
@@ -218,10 +220,18 @@ class LossPlot(QWidget):
         self.hover.show()
 
     def hover_text(self, step: int) -> str:
-        """HTML listing each runner's loss and gradient norm at ``step``."""
+        """HTML listing the runners' loss and gradient norm at ``step``.
+
+        At most :data:`HOVER_ROWS` runners, lowest loss first, so that a grid of
+        starts does not cover the plot with a list.
+        """
         loss, grad_norm, shown = self._state if self._state else (None, None, [])
+        here = [r for r in range(len(self.labels)) if 0 <= step < shown[r]]
+        here.sort(key=lambda r: loss[step, r])
         rows = [f"<b>step {step}</b>"]
-        for r, label in enumerate(self.labels):
-            if 0 <= step < shown[r]:
-                rows.append(f"{label}: f = {loss[step, r]:.4g}, ‖∇f‖ = {grad_norm[step, r]:.3g}")
+        for r in here[:HOVER_ROWS]:
+            rows.append(f"{self.labels[r]}: f = {loss[step, r]:.4g}, "
+                        f"‖∇f‖ = {grad_norm[step, r]:.3g}")  # fmt: skip
+        if len(here) > HOVER_ROWS:
+            rows.append(f"… and {len(here) - HOVER_ROWS} more")
         return "<br>".join(rows)
