@@ -489,8 +489,8 @@ class Race:
             return None
         try:
             from gdstudio.engine import fused
-        except ImportError:  # Numba missing: the NumPy path gives the same numbers
-            return None
+        except (ImportError, OSError):  # no Numba, or its LLVM library does not load (a
+            return None  # stripped bundle): the NumPy path gives the same numbers
         groups = [fused.GroupRows(g.name, g.hp, g.per_runner, g.rows) for g in self._groups]
         return fused.plan(obj.name, obj.params, groups)
 

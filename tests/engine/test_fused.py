@@ -183,3 +183,24 @@ def test_small_races_stay_on_the_numpy_path():
     race = Race(ROSEN, [ENTRIES["adam"]], starts(race_module.FUSED_MIN - 1), 5)
     assert race._fused is None
     assert Race(ROSEN, [ENTRIES["adam"]], starts(race_module.FUSED_MIN), 5)._fused is not None
+
+
+@pytest.mark.parametrize(
+    "error", [ImportError("No module named 'numba'"), OSError("libllvmlite.so")]
+)
+def test_without_a_working_numba_big_races_take_the_numpy_path(monkeypatch, error):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def failing(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "gdstudio.engine" and "fused" in (fromlist or ()):
+            raise error
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", failing)
+    monkeypatch.setattr(race_module, "FUSED_MIN", 1)
+    race = Race(ROSEN, [ENTRIES["adam"]], starts(10), 5)
+    assert race._fused is None
+    race.run()
+    assert race.done
