@@ -14,6 +14,10 @@ step 0 and :meth:`Race.catch_up` brings it level with the others.
 Divergence is an ordinary outcome: a point whose position, loss or gradient is
 not finite (or whose coordinate or loss exceeds ``max_abs``) is not recorded,
 and the runner stops as ``DIVERGED``. Floating-point warnings are silenced.
+
+Races of :data:`FUSED_MIN` runners or more are stepped by the compiled kernels of
+:mod:`gdstudio.engine.fused` wherever those cover every group, up to
+:data:`FUSED_STEPS` steps a call; the numbers are the same bit for bit.
 """
 
 from __future__ import annotations
