@@ -49,7 +49,14 @@ _EXACT_POWER_BITS = 4096  # constant powers of rationals up to this size stay ex
 # sympy's Abs, sign, Min and Max differentiate through re()/im() or DiracDelta when
 # their argument is not known to be real (e.g. abs(log(x))); these real versions
 # have the almost-everywhere derivatives and map straight onto NumPy functions.
-class RealAbs(sympy.Function):
+class _RealFunction(sympy.Function):
+    """A sympy function known to take real values, so sympy never reaches for re()/im()."""
+
+    def _eval_is_extended_real(self) -> bool:
+        return True
+
+
+class RealAbs(_RealFunction):
     """|a| for real a; derivative sign(a)."""
 
     nargs = 1
@@ -58,11 +65,8 @@ class RealAbs(sympy.Function):
         """d|a|/da = sign(a)."""
         return RealSign(self.args[0])
 
-    def _eval_is_extended_real(self) -> bool:
-        return True
 
-
-class RealSign(sympy.Function):
+class RealSign(_RealFunction):
     """sign(a) for real a; derivative 0 (almost everywhere)."""
 
     nargs = 1
@@ -71,11 +75,8 @@ class RealSign(sympy.Function):
         """d sign(a)/da = 0 away from a = 0."""
         return sympy.S.Zero
 
-    def _eval_is_extended_real(self) -> bool:
-        return True
 
-
-class Step(sympy.Function):
+class Step(_RealFunction):
     """Heaviside step with value 1/2 at 0 (the derivative of min/max); derivative 0."""
 
     nargs = 1
@@ -84,11 +85,8 @@ class Step(sympy.Function):
         """The step is flat away from 0."""
         return sympy.S.Zero
 
-    def _eval_is_extended_real(self) -> bool:
-        return True
 
-
-class RealMax(sympy.Function):
+class RealMax(_RealFunction):
     """max(a, b); its partial derivatives are steps (1/2 each at a tie)."""
 
     nargs = 2
@@ -98,11 +96,8 @@ class RealMax(sympy.Function):
         a, b = self.args
         return Step(a - b) if argindex == 1 else Step(b - a)
 
-    def _eval_is_extended_real(self) -> bool:
-        return True
 
-
-class RealMin(sympy.Function):
+class RealMin(_RealFunction):
     """min(a, b); its partial derivatives are steps (1/2 each at a tie)."""
 
     nargs = 2
@@ -112,11 +107,8 @@ class RealMin(sympy.Function):
         a, b = self.args
         return Step(b - a) if argindex == 1 else Step(a - b)
 
-    def _eval_is_extended_real(self) -> bool:
-        return True
 
-
-class RealCbrt(sympy.Function):
+class RealCbrt(_RealFunction):
     """The real cube root (negative for negative a, unlike a**(1/3))."""
 
     nargs = 1
@@ -124,9 +116,6 @@ class RealCbrt(sympy.Function):
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
         """d∛a/da = 1 / (3·∛a²)."""
         return 1 / (3 * RealCbrt(self.args[0]) ** 2)
-
-    def _eval_is_extended_real(self) -> bool:
-        return True
 
 
 _NUMPY_NAMES = {
