@@ -262,17 +262,22 @@ def test_log_floor_sits_a_decade_below_the_smallest_positive_value_shown():
     assert log_floor(np.array([[1.0], [-2.0]]), np.array([2])) == (0.1, False)
 
 
+def finished_race_plot(controller: RaceController, qtbot) -> LossPlot:
+    """A loss plot of the controller's race, run to the end."""
+    controller.race.run()
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_runners(controller.runner_colors(), controller.runner_labels())
+    race = controller.race
+    plot.show_state(race.loss, race.grad_norm, race.counts, race.status)
+    return plot
+
+
 def test_loss_plot_keeps_log_axes_when_a_runner_lands_exactly_on_the_minimum(qtbot):
     # Lesson 1: lr 0.5 on x² + y² reaches f = 0 and ‖∇f‖ = 0 in one step.
     from gdstudio.engine.presets import preset
 
-    c = RaceController(preset("01-learning-rate").scenario)
-    c.race.run()
-    plot = LossPlot()
-    qtbot.addWidget(plot)
-    plot.set_runners(c.runner_colors(), c.runner_labels())
-    race = c.race
-    plot.show_state(race.loss, race.grad_norm, race.counts, race.status)
+    plot = finished_race_plot(RaceController(preset("01-learning-rate").scenario), qtbot)
     assert plot.loss_log
     for item, curves, floor in ((plot.loss_item, plot.loss_curves, plot._floors[0]),
                                 (plot.grad_item, plot.grad_curves, plot._floors[1])):  # fmt: skip
@@ -330,12 +335,7 @@ def test_runners_of_one_optimizer_share_one_item_per_view(qtbot):
 def test_loss_hover_lists_the_lowest_losses_first_and_at_most_ten(qtbot):
     c = RaceController(Scenario.from_dict({**SMALL, "steps": 30}))
     c.add_start_grid(3)  # 2 optimizers × 10 starts
-    c.race.run()
-    plot = LossPlot()
-    qtbot.addWidget(plot)
-    plot.set_runners(c.runner_colors(), c.runner_labels())
-    race = c.race
-    plot.show_state(race.loss, race.grad_norm, race.counts, race.status)
+    plot = finished_race_plot(c, qtbot)
     rows = plot.hover_text(3).split("<br>")
     assert rows[0] == "<b>step 3</b>" and rows[-1].startswith("… and ")
     losses = [float(row.split("f = ")[1].split(",")[0]) for row in rows[1:-1]]

@@ -233,7 +233,7 @@ class ContourView(QWidget):
             return
         for g in self._groups.of_runners(changed_runners(shown, self._shown_cache)):
             pts = joined([trajectory[: shown[r], r] for r in self._groups.members[g]])
-            self.trails[g].setData(pts[:, 0], pts[:, 1], connect="finite")
+            self.trails[g].setData(pts[:, 0], pts[:, 1])
         self._shown_cache = shown.copy()
         current = last_points(trajectory, shown)
         diverged = diverged_at_end(status, counts, shown)

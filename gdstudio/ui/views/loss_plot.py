@@ -167,9 +167,8 @@ class LossPlot(QWidget):
                 f = joined([loss[: shown[r], r] for r in members])
                 g = joined([grad_norm[: shown[r], r] for r in members])
                 f = np.log10(np.maximum(f, loss_floor)) if self.loss_log else f
-                self.loss_curves[group].setData(steps, f, connect="finite")
-                self.grad_curves[group].setData(steps, np.log10(np.maximum(g, grad_floor)),
-                                                connect="finite")  # fmt: skip
+                self.loss_curves[group].setData(steps, f)
+                self.grad_curves[group].setData(steps, np.log10(np.maximum(g, grad_floor)))
         self._shown_cache = shown.copy()
         self._fit_y(self.loss_item, self.loss_curves, self.loss_log, relabel)
         self._fit_y(self.grad_item, self.grad_curves, True, False)
