@@ -160,8 +160,8 @@ def _fmt(value: object) -> str:
 
 def demo_table() -> str:
     """A small race (Adam, momentum, plain SGD on Rosenbrock) as a text table."""
-    from gdstudio.engine.race import Status
     from gdstudio.engine.scenario import Scenario
+    from gdstudio.engine.stop import Status
 
     scenario = Scenario.from_dict(
         {

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gdstudio.engine import functions
+from gdstudio.engine.stop import Status
 
 
 def _cache_dir() -> Path:
@@ -54,8 +55,8 @@ import numba  # noqa: E402  (after the cache location is set)
 FloatArray = npt.NDArray[np.float64]
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
-# Status codes, as gdstudio.engine.race.Status numbers them.
-_RUNNING, _CONVERGED, _DIVERGED, _MAX_STEPS = 0, 1, 2, 3
+# Status codes as plain ints, which Numba folds into the kernels as constants.
+_RUNNING, _CONVERGED, _DIVERGED, _MAX_STEPS = (int(s) for s in Status)
 
 BLOCK = 1024
 """Runners per block: a block's scratch arrays stay in the L1 cache between passes."""

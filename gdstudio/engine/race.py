@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ from gdstudio.engine.functions import BuiltinObjective
 from gdstudio.engine.objective import Objective
 from gdstudio.engine.optimizers import OPTIMIZERS, resolve_hyperparams
 from gdstudio.engine.schedules import Schedule, make_schedule, resolve_schedule
+from gdstudio.engine.stop import Status, StopRule
 
 FloatArray = npt.NDArray[np.float64]
 HISTORY_BUDGET = 2**31
@@ -46,28 +46,6 @@ FUSED_MIN = 4096
 FUSED_STEPS = 64
 """Most steps one call of the compiled path makes (each block of runners goes through
 them all while it sits in the cache)."""
-
-
-class Status(IntEnum):
-    """Where a runner stands; the names are the result format's status strings."""
-
-    RUNNING = 0
-    CONVERGED = 1
-    DIVERGED = 2
-    MAX_STEPS = 3
-
-    @property
-    def label(self) -> str:
-        """The status as the result format writes it (``converged``, ...)."""
-        return self.name.lower()
-
-
-@dataclass(frozen=True)
-class StopRule:
-    """When a runner stops: gradient norm below ``grad_tol`` (0 disables), or blow-up."""
-
-    grad_tol: float = 1e-6
-    max_abs: float = 1e6
 
 
 @dataclass(frozen=True)

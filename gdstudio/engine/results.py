@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from gdstudio.engine.race import Race, Status
+from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import Scenario
+from gdstudio.engine.stop import Status
 
 CSV_COLUMNS = (
     "run", "optimizer", "label", "start_x", "start_y", "status",

@@ -24,7 +24,8 @@ from typing import Any
 from gdstudio.engine.errors import GdstudioError, ScenarioError
 from gdstudio.engine.files import atomic_write_text
 from gdstudio.engine.objective import Domain, Objective
-from gdstudio.engine.race import Entry, Race, StopRule
+from gdstudio.engine.race import Entry, Race
+from gdstudio.engine.stop import StopRule
 
 VERSION = 1
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -13,7 +13,8 @@ from gdstudio.engine.datasets import BatchSchedule, make_dataset
 from gdstudio.engine.formula import parse_formula
 from gdstudio.engine.functions import make_function
 from gdstudio.engine.models import make_model_objective
-from gdstudio.engine.race import Entry, Race, Status, StopRule
+from gdstudio.engine.race import Entry, Race
+from gdstudio.engine.stop import Status, StopRule
 
 ROSEN = make_function("rosenbrock")
 

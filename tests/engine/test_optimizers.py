@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from gdstudio.engine.errors import HyperparameterError
 from gdstudio.engine.functions import make_function
 from gdstudio.engine.optimizers import OPTIMIZERS, resolve_hyperparams
-from gdstudio.engine.race import Entry, Race, Status, StopRule
+from gdstudio.engine.race import Entry, Race
+from gdstudio.engine.stop import Status, StopRule
 
 P0 = np.array([[1.0, 1.0]])
 G1 = np.array([[4.0, -2.0]])

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gdstudio.engine.presets import preset, presets
-from gdstudio.engine.race import Race, Status
+from gdstudio.engine.race import Race
+from gdstudio.engine.stop import Status
 
 
 def run(key: str) -> Race:

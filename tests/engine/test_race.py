@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from gdstudio.engine.datasets import BatchSchedule, make_dataset
 from gdstudio.engine.functions import make_function
 from gdstudio.engine.models import make_model_objective
-from gdstudio.engine.race import Entry, Race, Status, StopRule
+from gdstudio.engine.race import Entry, Race
+from gdstudio.engine.stop import Status, StopRule
 
 
 def sgd(lr: float, **kw: object) -> Entry:

@@ -10,8 +10,8 @@ from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
-from gdstudio.engine.race import Status
 from gdstudio.engine.scenario import OptimizerConfig, Scenario
+from gdstudio.engine.stop import Status
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.main_window import MainWindow
 

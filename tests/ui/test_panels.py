@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from gdstudio.engine.race import Status
 from gdstudio.engine.scenario import Scenario
+from gdstudio.engine.stop import Status
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel

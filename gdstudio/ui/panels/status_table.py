@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from gdstudio.engine.race import Status
+from gdstudio.engine.stop import Status
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
 

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-DIVERGED = 2
-"""Status code of a diverged runner (gdstudio.engine.race.Status.DIVERGED)."""
+from gdstudio.engine.stop import Status
 
 
 def shown_counts(counts: npt.NDArray[np.intp], upto_step: int | None) -> npt.NDArray[np.intp]:
@@ -39,7 +38,7 @@ def last_points(trajectory: np.ndarray, shown: npt.NDArray[np.intp]) -> np.ndarr
 
 def diverged_at_end(status: np.ndarray, counts: np.ndarray, shown: np.ndarray) -> np.ndarray:
     """Runners drawn as diverged: they diverged and the view shows their last point."""
-    return (np.asarray(status) == DIVERGED) & (shown >= counts)
+    return (np.asarray(status) == Status.DIVERGED) & (shown >= counts)
 
 
 class ColourGroups:
