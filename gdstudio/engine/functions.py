@@ -32,10 +32,8 @@ GradFn = Callable[..., tuple[Column, Column]]
 """``grad(x, y, **params)``: (∂f/∂x, ∂f/∂y)."""
 HessFn = Callable[..., tuple[Column, Column, Column]]
 """``hess(x, y, **params)``: (∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²)."""
-GradIntoFn = Callable[..., None]
-"""``grad_into(x, y, out, **params)``: writes the gradient into the (N, 2) ``out``."""
-ValueGradIntoFn = Callable[..., Array]
-"""``value_grad_into(x, y, out, **params)``: writes the gradient into ``out``, returns f."""
+ValueGradFn = Callable[..., tuple[Array, Column, Column]]
+"""``value_grad(x, y, **params)``: (f, ∂f/∂x, ∂f/∂y) from one formula sharing its terms."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +52,9 @@ class FunctionSpec:
 
     ``value``, ``grad`` and ``hess`` take the columns ``x``, ``y`` and the
     parameters as keywords (see :data:`ValueFn`, :data:`GradFn`, :data:`HessFn`).
-    ``grad_into`` and ``value_grad_into`` are optional in-place versions for
-    functions on the benchmarks' hot path; they must round exactly as ``grad``
-    and ``value`` do.
+    ``value_grad`` is optional: value and gradient from one formula that shares
+    their terms (for functions on the benchmarks' hot path); where given, ``value``
+    and ``grad`` are taken from it, so the numbers cannot drift apart.
     """
 
     name: str
@@ -71,8 +69,7 @@ class FunctionSpec:
     minima_for: Callable[[Params], Array]
     """Known global minima (M, 2) for the given parameters; M = 0 when there are none."""
     param_specs: Mapping[str, ParamSpec] = field(default_factory=dict)
-    grad_into: GradIntoFn | None = None
-    value_grad_into: ValueGradIntoFn | None = None
+    value_grad: ValueGradFn | None = None
 
     @property
     def params(self) -> dict[str, float]:
@@ -122,19 +119,17 @@ class BuiltinObjective:
         """Exact gradient at each point, shape (N, 2); ``batch`` is ignored."""
         out = np.empty((points.shape[0], 2))
         with np.errstate(all="ignore"):
-            if self.spec.grad_into is not None:
-                self.spec.grad_into(points[:, 0], points[:, 1], out, **self.params)
-            else:
-                out[:, 0], out[:, 1] = self.spec.grad(points[:, 0], points[:, 1], **self.params)
+            out[:, 0], out[:, 1] = self.spec.grad(points[:, 0], points[:, 1], **self.params)
         return out
 
     def value_and_grad(self, points: Array) -> tuple[Array, Array]:
         """f and its gradient together, sharing intermediate terms where the spec can."""
-        if self.spec.value_grad_into is None:
+        if self.spec.value_grad is None:
             return self.value(points), self.grad(points)
         out = np.empty((points.shape[0], 2))
         with np.errstate(all="ignore"):
-            f = self.spec.value_grad_into(points[:, 0], points[:, 1], out, **self.params)
+            f, out[:, 0], out[:, 1] = self.spec.value_grad(points[:, 0], points[:, 1],
+                                                           **self.params)  # fmt: skip
         return f, out
 
     def hessian(self, points: Array, batch: npt.NDArray[np.intp] | None = None) -> Array:
@@ -177,48 +172,20 @@ def _ill_hess(x: Array, y: Array, kappa: float) -> tuple[Column, Column, Column]
 
 # ---------------------------------------------------------------- Rosenbrock
 # f = (a − x)² + b·(y − x²)²;  ∂f/∂x = x·(2 − 4b·t) − 2a,  ∂f/∂y = 2b·t  with t = y − x².
-# The in-place versions are the benchmarks' hot path: 7 array passes for the gradient.
+# One formula for columns and for single points: the compiled path (fused.py) compiles it
+# per point, and plain arithmetic rounds the same either way.
+def _rosenbrock_value_grad(x: Array, y: Array, a: float, b: float) -> tuple[Array, Column, Column]:
+    t = y - x * x
+    u = a - x
+    return (t * t) * b + u * u, ((t * (-4.0 * b)) + 2.0) * x - 2.0 * a, t * (2.0 * b)
+
+
 def _rosenbrock_value(x: Array, y: Array, a: float, b: float) -> Array:
-    t = x * x
-    np.subtract(y, t, out=t)
-    f = t * t
-    f *= b
-    u = a - x
-    u *= u
-    f += u
-    return f
-
-
-def _rosenbrock_grad_into(x: Array, y: Array, out: Array, a: float, b: float) -> None:
-    t = x * x
-    np.subtract(y, t, out=t)
-    np.multiply(t, 2.0 * b, out=out[:, 1])
-    t *= -4.0 * b
-    t += 2.0
-    t *= x
-    np.subtract(t, 2.0 * a, out=out[:, 0])
-
-
-def _rosenbrock_value_grad_into(x: Array, y: Array, out: Array, a: float, b: float) -> Array:
-    t = x * x
-    np.subtract(y, t, out=t)
-    np.multiply(t, 2.0 * b, out=out[:, 1])
-    f = t * t
-    f *= b
-    u = a - x
-    u *= u
-    f += u
-    t *= -4.0 * b
-    t += 2.0
-    t *= x
-    np.subtract(t, 2.0 * a, out=out[:, 0])
-    return f
+    return _rosenbrock_value_grad(x, y, a, b)[0]
 
 
 def _rosenbrock_grad(x: Array, y: Array, a: float, b: float) -> tuple[Column, Column]:
-    out = np.empty((x.shape[0], 2))
-    _rosenbrock_grad_into(x, y, out, a, b)
-    return out[:, 0], out[:, 1]
+    return _rosenbrock_value_grad(x, y, a, b)[1:]
 
 
 def _rosenbrock_hess(x: Array, y: Array, a: float, b: float) -> tuple[Column, Column, Column]:
@@ -594,7 +561,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             lambda p: np.array([[p["a"], p["a"] ** 2]]),
             {"a": ParamSpec(1.0, -2.0, 2.0, "position of the minimum, (a, a²)"),
              "b": ParamSpec(100.0, 0.1, 1000.0, "steepness of the valley walls")},
-            _rosenbrock_grad_into, _rosenbrock_value_grad_into,
+            _rosenbrock_value_grad,
         ),
         FunctionSpec(
             "himmelblau", "Himmelblau",

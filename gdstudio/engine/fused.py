@@ -1,18 +1,22 @@
-"""Compiled one-pass steps for big races: surface, optimizer and stop rules fused per runner.
+"""Compiled steps for big races: surface, optimizer and stop rules per block of runners.
 
 The NumPy path of :class:`~gdstudio.engine.race.Race` makes some thirty passes over
 the runner arrays per step (one per array operation). For races of many thousands
-of runners that is memory traffic, not arithmetic, so the common cases are also
-written here as Numba kernels that step a block of runners, evaluate the surface at
-the new points, apply the stop rules and record the results in a few passes over
-cache-resident arrays, and take each block through many steps before moving on.
+of runners that is memory traffic, not arithmetic, so this module steps a block of
+runners at a time through a few passes over cache-resident arrays: the optimizer's
+kernel, the surface at the new points, the stop rules, the record; and it takes
+each block through many steps before moving on.
 
-These kernels are a second implementation of the same float64 arithmetic, in the
-same order of operations as the NumPy code they replace (see the references on
-each), with no fast-math: a race gives bit-identical results on either path,
-which ``tests/engine/test_fused.py`` checks. Anything not covered here (other
-surfaces or optimizers, per-runner hyperparameters, weight decay, batch mode)
-takes the NumPy path.
+Nothing here is a second copy of a formula. Each optimizer's kernel lives beside
+its NumPy update (``OptimizerSpec.compiled``, see
+:class:`~gdstudio.engine.optimizers.base.CompiledStep`) and is called through a
+function pointer, so one compiled driver serves them all; the surfaces are the
+NumPy formulas of :mod:`~gdstudio.engine.functions` and the stop rule is
+:func:`gdstudio.engine.stop.point_ok`, each compiled for one point. Plain
+arithmetic with no fast-math rounds the same on one point as on an array: a race
+gives bit-identical results on either path, which ``tests/engine/test_fused.py``
+checks. Per-runner hyperparameters, Newton (which needs the Hessian), formulas,
+datasets and the built-ins not listed in :data:`SURFACES` take the NumPy path.
 
 Numba is imported only when a race is big enough to use this module; compiled
 kernels are cached on disk (``NUMBA_CACHE_DIR``, by default under the user's cache
@@ -24,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,18 +35,21 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from gdstudio.engine import functions
-from gdstudio.engine.stop import Status
+from gdstudio.engine import functions, stop
+from gdstudio.engine.history import History
+from gdstudio.engine.optimizers import OPTIMIZERS
+from gdstudio.engine.stop import Status, StopRule
 
 
 def _cache_dir() -> Path:
     """Where compiled kernels are kept, named for the sources they are compiled from.
 
-    Numba checks only a kernel's own file for changes, and these kernels inline
-    the formulas of ``functions.py``: a cache named for both files' contents is
-    never stale.
+    Numba checks only a function's own file for changes, and the driver here
+    inlines the formulas of ``functions.py`` and ``stop.py``: a cache named for
+    their contents is never stale.
     """
-    digest = hashlib.sha1(Path(functions.__file__).read_bytes() + Path(__file__).read_bytes())
+    sources = (functions.__file__, stop.__file__, __file__)
+    digest = hashlib.sha1(b"".join(Path(f).read_bytes() for f in sources))
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     return base / "gdstudio" / "numba" / digest.hexdigest()[:16]
 
@@ -51,6 +57,7 @@ def _cache_dir() -> Path:
 # Numba reads its cache location when it is imported, so this comes first.
 os.environ.setdefault("NUMBA_CACHE_DIR", str(_cache_dir()))
 import numba  # noqa: E402  (after the cache location is set)
+from numba import types  # noqa: E402
 
 FloatArray = npt.NDArray[np.float64]
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -61,17 +68,20 @@ _RUNNING, _CONVERGED, _DIVERGED, _MAX_STEPS = (int(s) for s in Status)
 BLOCK = 1024
 """Runners per block: a block's scratch arrays stay in the L1 cache between passes."""
 
+_vector, _matrix = types.float64[::1], types.float64[:, ::1]
+KERNEL_SIGNATURE = types.void(_vector, _vector, _matrix, _matrix, _vector, _vector)
+"""``kernel(p, g, state, new_state, out, numbers)``, see ``CompiledStep``."""
+
+_point_ok = _jit(stop.point_ok)
+
 
 # ---------------------------------------------------------------- surfaces
 def _compiled(name: str, part: str) -> Any:
-    """A built-in function's NumPy formula (``value`` or ``grad``), compiled for one point.
-
-    Plain arithmetic rounds the same on one point as on an array, so these give
-    the NumPy path's numbers; only such formulas are compiled.
-    """
+    """A built-in function's NumPy formula (``value``, ``grad``, ``value_grad``) for one point."""
     return _jit(getattr(functions.FUNCTIONS[name], part))
 
 
+_rosenbrock = _compiled("rosenbrock", "value_grad")
 _quadratic_value, _quadratic_grad = _compiled("quadratic", "value"), _compiled("quadratic", "grad")
 _himmelblau_value, _himmelblau_grad = (
     _compiled("himmelblau", "value"),
@@ -110,30 +120,13 @@ SURFACES = {
 
 
 @_jit
-def _rosenbrock(xy, sp, f, gx, gy) -> None:
-    """Rosenbrock at interleaved points, rounding as ``functions._rosenbrock_value_grad_into``.
-
-    The NumPy version writes into buffers, so it cannot be compiled as it is.
-    """
-    a, b = sp[0], sp[1]
-    for j in range(f.shape[0]):
-        x, y = xy[2 * j], xy[2 * j + 1]
-        t = y - x * x
-        u = a - x
-        f[j] = (t * t) * b + u * u
-        gx[j] = ((t * (-4.0 * b)) + 2.0) * x - 2.0 * a
-        gy[j] = t * (2.0 * b)
-
-
-@_jit
 def _evaluate(code, xy, sp, f, gx, gy) -> None:
     """The surface ``code`` (see :data:`SURFACES`) at interleaved points: f and its gradient."""
-    if code == 0:
-        _rosenbrock(xy, sp, f, gx, gy)
-        return
     for j in range(f.shape[0]):
         x, y = xy[2 * j], xy[2 * j + 1]
-        if code == 1:
+        if code == 0:
+            f[j], gx[j], gy[j] = _rosenbrock(x, y, sp[0], sp[1])
+        elif code == 1:
             f[j], (gx[j], gy[j]) = _quadratic_value(x, y), _quadratic_grad(x, y)
         elif code == 2:
             f[j], (gx[j], gy[j]) = _himmelblau_value(x, y), _himmelblau_grad(x, y)
@@ -154,7 +147,7 @@ def _evaluate(code, xy, sp, f, gx, gy) -> None:
 
 
 # ---------------------------------------------------------------- one block
-# The drivers below cut the race into blocks and hand each helper views of one block,
+# The driver below cuts the race into blocks and hands each helper views of one block,
 # indexed from 0 by plain loops: that is the shape LLVM vectorizes (an offset index, a
 # slice assignment or a tuple of arrays each kept it from doing so). Two-wide arrays
 # are flat views with x and y interleaved.
@@ -170,15 +163,33 @@ def _all_set(mask) -> bool:
 
 @_jit
 def _keep(state, new, mask, full) -> None:
-    """Store a block's new optimizer state (two per runner) for the stepped runners."""
-    if full:
-        for e in range(state.shape[0]):
-            state[e] = new[e]
-        return
-    for j in range(mask.shape[0]):
-        if mask[j]:
-            state[2 * j] = new[2 * j]
-            state[2 * j + 1] = new[2 * j + 1]
+    """Store a block's new optimizer state (two numbers per runner and field) for the stepped runners."""
+    for f in range(state.shape[0]):
+        if full:
+            for e in range(state.shape[1]):
+                state[f, e] = new[f, e]
+            continue
+        for j in range(mask.shape[0]):
+            if mask[j]:
+                state[f, 2 * j] = new[f, 2 * j]
+                state[f, 2 * j + 1] = new[f, 2 * j + 1]
+
+
+@_jit
+def _prepare(p, g, maximize, coupled, factor, p_out, g_out):
+    """Positions and gradient as the optimizer sees them (``transforms.prepare_grad``,
+    ``decay_params``): negated for maximize, plus coupled weight decay, positions
+    shrunk by decoupled decay. Returns ``p``/``g`` themselves where nothing applies."""
+    if maximize or coupled != 0.0:
+        for e in range(g.shape[0]):
+            gi = -g[e] if maximize else g[e]
+            g_out[e] = gi + coupled * p[e] if coupled != 0.0 else gi
+        g = g_out
+    if factor != 1.0:
+        for e in range(p.shape[0]):
+            p_out[e] = p[e] * factor
+        p = p_out
+    return p, g
 
 
 @_jit
@@ -187,20 +198,18 @@ def _record(
 ) -> None:  # fmt: skip
     """Evaluate a block's new points ``xy`` and record them, as ``Race._step_rows`` does.
 
-    A point whose position, loss or gradient is not finite or exceeds ``lim`` is
-    not recorded and its runner stops as diverged; a gradient norm below ``tol``
-    stops it as converged, the step limit as max_steps.
+    A point that fails :func:`~gdstudio.engine.stop.point_ok` is not recorded and
+    its runner stops as diverged; a gradient norm below ``tol`` stops it as
+    converged, the step limit as max_steps.
     """
     nb = mask.shape[0]
     f, gx, gy, gn = scratch[0, :nb], scratch[1, :nb], scratch[2, :nb], scratch[3, :nb]
     _evaluate(code, xy, sp, f, gx, gy)
     bad = 0
     for j in range(nb):  # one vectorized pass; the branchy loop below runs only when needed
-        x, y, fj = xy[2 * j], xy[2 * j + 1], f[j]
         norm = math.sqrt(gx[j] * gx[j] + gy[j] * gy[j])
         gn[j] = norm
-        ok = (abs(x) <= lim) & (abs(y) <= lim) & (abs(fj) <= lim) & math.isfinite(norm)
-        ok &= math.isfinite(x) & math.isfinite(y) & math.isfinite(fj) & (norm >= tol)
+        ok = _point_ok(xy[2 * j], xy[2 * j + 1], f[j], norm, lim) & (norm >= tol)
         bad += 0 if ok else 1
     if full and bad == 0 and not at_limit:
         for j in range(nb):
@@ -216,8 +225,7 @@ def _record(
         if not mask[j]:
             continue
         x, y, fj, norm = xy[2 * j], xy[2 * j + 1], f[j], gn[j]
-        ok = abs(x) <= lim and abs(y) <= lim and abs(fj) <= lim and math.isfinite(norm)
-        if not (ok and math.isfinite(x) and math.isfinite(y) and math.isfinite(fj)):
+        if not _point_ok(x, y, fj, norm, lim):
             status[j] = _DIVERGED
             continue
         traj[2 * j], traj[2 * j + 1] = x, y
@@ -231,68 +239,38 @@ def _record(
             status[j] = _MAX_STEPS
 
 
-# ---------------------------------------------------------------- optimizers
-@_jit
-def _sgd_block(p, g, b, xy, nbuf, lr, momentum, keep, nesterov, first) -> None:
-    """SGD's new points (and momentum buffers) for one block, as ``sgd.update`` orders it."""
-    heavy = momentum != 0.0
-    for e in range(p.shape[0]):
-        gi = g[e]
-        if heavy:
-            bi = gi if first else b[e] * momentum + gi * keep
-            nbuf[e] = bi
-            gi = gi + bi * momentum if nesterov else bi
-        xy[e] = p[e] - lr * gi
-
-
-@_jit
-def _adam_block(
-    p, g, m, v, xy, nm, nv, beta1, beta2, step_size, bias_correction2_sqrt, eps
-) -> None:
-    """Adam's new points and moments for one block, as ``adam._adam_step`` orders it.
-
-    The first moment follows ``transforms.lerp`` (torch's CPU lerp kernel).
-    """
-    w = 1.0 - beta1
-    low = w < 0.5
-    c = 1.0 - beta2
-    for e in range(p.shape[0]):
-        gi, mi = g[e], m[e]
-        mm = (gi - mi) * w + mi if low else gi - (gi - mi) * (1.0 - w)
-        vv = (c * gi) * gi + v[e] * beta2
-        nm[e] = mm
-        nv[e] = vv
-        denom = math.sqrt(vv) / bias_correction2_sqrt + eps
-        xy[e] = ((-step_size) * mm) / denom + p[e]
-
-
 @_jit
 def _run(
-    opt, run, mask, traj, loss, gnorm, grad, k, status, code, sp, lim, tol, rows, at_limit,
-    state, scalars, flags,
+    kernel, run, mask, traj, loss, gnorm, grad, k, status, code, sp, lim, tol, rows, at_limit,
+    state, prep, numbers,
 ) -> int:  # fmt: skip
     """Up to ``len(at_limit)`` steps of one contiguous run of a group's runners.
 
-    ``opt`` picks the optimizer (0: SGD, 1: Adam). ``run`` is (first runner, end,
-    first state row). The race arrays come whole, two-wide ones flattened: ``traj``
-    (capacity, 2R), ``loss`` and ``gnorm`` (capacity, R), ``grad`` (2R); step s reads
-    history row ``rows[s]`` and writes row ``rows[s + 1]``. ``state`` holds the group's
-    state arrays flattened, ``scalars[s]`` and ``flags`` the optimizer's numbers for
-    step s. The first step moves the runners in ``mask``, later ones those still
-    running. The race is cut into blocks, each taken through every step while it
-    sits in the cache. Returns the number of steps during which some runner moved.
+    ``kernel`` is the group's optimizer (see ``CompiledStep``); ``run`` is (first
+    runner, end, first state row). The race arrays come whole, two-wide ones
+    flattened: ``traj`` (capacity, 2R), ``loss`` and ``gnorm`` (capacity, R),
+    ``grad`` (2R); step s reads history row ``rows[s]`` and writes row
+    ``rows[s + 1]``. ``state`` holds the group's state fields flattened, (F, 2n);
+    ``prep[s]`` is (maximize, coupled weight decay, decoupled shrink factor) and
+    ``numbers[s]`` the kernel's numbers for step s. The first step moves the
+    runners in ``mask``, later ones those still running. Each block is taken
+    through every step while it sits in the cache. Returns the number of steps
+    during which some runner moved.
     """
-    lo0, hi0, state0 = run
-    xy = np.empty(2 * BLOCK)
-    new_state = np.empty((state.shape[0], 2 * BLOCK))
-    scratch = np.empty((4, BLOCK))
-    active = np.empty(BLOCK, dtype=np.bool_)
+    lo0, hi0, state0 = run[0], run[1], run[2]
+    n_fields = state.shape[0]
     made = 0
     for lo in range(lo0, hi0, BLOCK):
         hi = min(lo + BLOCK, hi0)
         nb, e0, e1 = hi - lo, 2 * lo, 2 * hi
-        s0, s1 = 2 * (lo - lo0 + state0), 2 * (hi - lo0 + state0)
-        act = active[:nb]
+        s0 = 2 * (lo - lo0 + state0)
+        xy, p_prep, g_prep = np.empty(2 * nb), np.empty(2 * nb), np.empty(2 * nb)
+        cur, new = np.empty((n_fields, 2 * nb)), np.empty((n_fields, 2 * nb))
+        for f in range(n_fields):
+            for e in range(2 * nb):
+                cur[f, e] = state[f, s0 + e]
+        scratch = np.empty((4, nb))
+        act = np.empty(nb, dtype=np.bool_)
         for j in range(nb):
             act[j] = mask[lo + j]
         for s in range(at_limit.shape[0]):
@@ -302,66 +280,32 @@ def _run(
             full = _all_set(act)
             if not full and not np.any(act):
                 break
-            p, g = traj[rows[s], e0:e1], grad[e0:e1]
-            if opt == 0:
-                lr, momentum, keep = scalars[s, 0], scalars[s, 1], scalars[s, 2]
-                _sgd_block(p, g, state[0, s0:s1], xy, new_state[0], lr, momentum, keep,
-                           flags[0], flags[1] and s == 0)  # fmt: skip
-                if momentum != 0.0:
-                    _keep(state[0, s0:s1], new_state[0], act, full)
-            else:
-                _adam_block(p, g, state[0, s0:s1], state[1, s0:s1], xy, new_state[0],
-                            new_state[1], scalars[s, 0], scalars[s, 1], scalars[s, 2],
-                            scalars[s, 3], scalars[s, 4])  # fmt: skip
-                _keep(state[0, s0:s1], new_state[0], act, full)
-                _keep(state[1, s0:s1], new_state[1], act, full)
+            g = grad[e0:e1]
+            p, g_opt = _prepare(traj[rows[s], e0:e1], g, prep[s, 0] != 0.0, prep[s, 1],
+                                prep[s, 2], p_prep, g_prep)  # fmt: skip
+            kernel(p, g_opt, cur, new, xy, numbers[s])
+            _keep(cur, new, act, full)
             out = rows[s + 1]
             _record(xy, code, sp, act, full, traj[out, e0:e1], loss[out, lo:hi],
                     gnorm[out, lo:hi], g, k[lo:hi], status[lo:hi], lim, tol, at_limit[s],
                     scratch)  # fmt: skip
             made = max(made, s + 1)
+        for f in range(n_fields):
+            for e in range(2 * nb):
+                state[f, s0 + e] = cur[f, e]
     return made
 
 
 # ---------------------------------------------------------------- plans
-SetupResult = tuple[int, FloatArray, npt.NDArray[np.bool_], int]
-"""(optimizer code, per-step scalars, flags, number of state fields), as :func:`_run` takes them."""
-Setup = Callable[[dict, list[float], int], SetupResult]
-"""``setup(hp, lrs, first_step)``: an optimizer's numbers for the steps from ``first_step``."""
+_KERNELS: dict[str, Any] = {}
 
 
-def _sgd_setup(hp: dict[str, Any], lrs: list[float], first_step: int) -> SetupResult:
-    scalars = np.empty((len(lrs), 5))
-    scalars[:, 0] = lrs
-    scalars[:, 1] = hp["momentum"]
-    scalars[:, 2] = 1.0 - hp["dampening"]
-    return 0, scalars, np.array([hp["nesterov"], first_step == 1]), 1
-
-
-def _adam_setup(hp: dict[str, Any], lrs: list[float], first_step: int) -> SetupResult:
-    beta1, beta2 = hp["betas"]
-    scalars = np.empty((len(lrs), 5))
-    scalars[:, 0], scalars[:, 1], scalars[:, 4] = beta1, beta2, hp["eps"]
-    for s, lr in enumerate(lrs):  # Python floats, as adam._adam_step computes them
-        step = first_step + s
-        scalars[s, 2] = lr / (1 - beta1**step)
-        scalars[s, 3] = (1 - beta2**step) ** 0.5
-    return 1, scalars, np.zeros(2, dtype=np.bool_), 2
-
-
-def _sgd_eligible(hp: dict[str, Any]) -> bool:
-    return hp["weight_decay"] == 0.0 and not hp["maximize"]
-
-
-def _adam_eligible(hp: dict[str, Any]) -> bool:
-    return hp["weight_decay"] == 0.0 and not hp["maximize"] and not hp["amsgrad"]
-
-
-_OPTIMIZERS: dict[str, tuple[Callable[[dict], bool], Setup]] = {
-    "sgd": (_sgd_eligible, _sgd_setup),
-    "adam": (_adam_eligible, _adam_setup),
-    "adamw": (_adam_eligible, _adam_setup),
-}
+def _kernel(name: str) -> Any:
+    """Optimizer ``name``'s kernel, compiled (once) as a function the driver calls by address."""
+    if name not in _KERNELS:
+        compile_kernel = numba.cfunc(KERNEL_SIGNATURE, cache=True, error_model="numpy")
+        _KERNELS[name] = compile_kernel(OPTIMIZERS[name].compiled.kernel)
+    return _KERNELS[name]
 
 
 class GroupRows(NamedTuple):
@@ -375,15 +319,22 @@ class GroupRows(NamedTuple):
     """The group's runners, sorted (row j of its state is runner rows[j])."""
 
 
-class RaceArrays(NamedTuple):
-    """The race arrays a fused step reads and writes, indexed by runner."""
-
-    traj: FloatArray  # (capacity, R, 2)
-    loss: FloatArray  # (capacity, R)
-    gnorm: FloatArray  # (capacity, R)
-    grad: FloatArray  # (R, 2) gradient at the current point
-    k: npt.NDArray[np.intp]  # (R,) steps taken
-    status: npt.NDArray[np.int8]  # (R,)
+def _step_numbers(
+    group: GroupRows, lrs: list[float], first_step: int
+) -> tuple[FloatArray, FloatArray]:
+    """A group's ``prep`` and kernel ``numbers`` for the steps from ``first_step`` (see :func:`_run`)."""
+    compiled = OPTIMIZERS[group.name].compiled
+    hp = group.hp
+    wd = hp.get("weight_decay", 0.0)
+    decoupled = compiled.decoupled_decay(hp)
+    prep = np.empty((len(lrs), 3))
+    prep[:, 0] = float(hp.get("maximize", False))
+    prep[:, 1] = 0.0 if decoupled else wd
+    # 1 − lr·wd in Python floats, as decay_params computes it; 1 leaves positions alone.
+    prep[:, 2] = [1 - lr * wd if decoupled and wd != 0.0 else 1.0 for lr in lrs]
+    numbers = np.array([compiled.numbers(hp, lr, first_step + s) for s, lr in enumerate(lrs)],
+                       dtype=np.float64)  # fmt: skip
+    return prep, numbers
 
 
 @dataclass(frozen=True)
@@ -398,37 +349,40 @@ class FusedPlan:
 
     def advance(
         self,
-        arrays: RaceArrays,
+        history: History,
         mask: npt.NDArray[np.bool_],
         first_step: int,
         states: list[tuple],
         lrs: list[list[float]],
         rows: npt.NDArray[np.intp],
         at_limit: npt.NDArray[np.bool_],
-        stop: tuple[float, float],
+        rule: StopRule,
     ) -> int:
         """Up to ``len(at_limit)`` steps of the runners in ``mask``; see :func:`_run`.
 
-        ``first_step`` is the 1-based number of the first step; ``states`` are the groups' optimizer states (updated in place), ``lrs[g][s]``
-        group g's learning rate at step s. Returns the number of steps made.
+        ``first_step`` is the 1-based number of the first step; ``states`` are the
+        groups' optimizer states (updated in place), ``lrs[g][s]`` group g's learning
+        rate at step s. Returns the number of steps made.
         """
-        n = arrays.traj.shape[1]
-        traj = arrays.traj.reshape(arrays.traj.shape[0], 2 * n)
-        grad = arrays.grad.reshape(2 * n)
+        n = history.traj.shape[1]
+        traj = history.traj.reshape(history.traj.shape[0], 2 * n)
+        grad = history.grad.reshape(2 * n)
         made = 0
         for index, group in enumerate(self.groups):
-            opt, scalars, flags, n_fields = _OPTIMIZERS[group.name][1](group.hp, lrs[index],
-                                                                       first_step)  # fmt: skip
-            fields = states[index][:n_fields]
-            stacked = np.stack([f.reshape(-1) for f in fields])
+            prep, numbers = _step_numbers(group, lrs[index], first_step)
+            fields = states[index]
+            # (n, 1) fields (NAdam's μ product) travel repeated to two columns.
+            stacked = np.stack([np.repeat(f, 2 // f.shape[1], axis=1).reshape(-1) for f in fields])
+            kernel = _kernel(group.name)
             for g, run in self.runs:
                 if g == index:
-                    made = max(made, _run(opt, run, mask, traj, arrays.loss, arrays.gnorm, grad,
-                                          arrays.k, arrays.status, self.code,
-                                          self.surface_params, *stop, rows, at_limit, stacked,
-                                          scalars, flags))  # fmt: skip
+                    made = max(made, _run(kernel, run, mask, traj, history.loss, history.gnorm,
+                                          grad, history.k, history.status, self.code,
+                                          self.surface_params, float(rule.max_abs),
+                                          float(rule.grad_tol), rows, at_limit, stacked, prep,
+                                          numbers))  # fmt: skip
             for f, new in zip(fields, stacked, strict=True):
-                f[...] = new.reshape(f.shape)
+                f[...] = new.reshape(-1, 2)[:, : f.shape[1]]
         return made
 
 
@@ -443,8 +397,7 @@ def plan(
         return None
     runs = []
     for index, group in enumerate(groups):
-        eligible = _OPTIMIZERS[group.name][0] if group.name in _OPTIMIZERS else None
-        if group.per_runner or eligible is None or not eligible(group.hp):
+        if group.per_runner or OPTIMIZERS[group.name].compiled is None:
             return None
         breaks = np.flatnonzero(np.diff(group.rows) != 1) + 1
         for first, last in zip(np.r_[0, breaks], np.r_[breaks, len(group.rows)], strict=True):

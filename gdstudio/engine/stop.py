@@ -1,13 +1,18 @@
 """Why a runner stops: its status codes and the race's stop rules.
 
-This module is the one source of the status numbers; the compiled path and the
-views read them from here.
+This module is the one source of both. The NumPy path applies :func:`point_ok`
+to arrays of points; the compiled path (:mod:`gdstudio.engine.fused`) compiles
+the same function and applies it to one point at a time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 
 class Status(IntEnum):
@@ -26,7 +31,36 @@ class Status(IntEnum):
 
 @dataclass(frozen=True)
 class StopRule:
-    """When a runner stops: gradient norm below ``grad_tol`` (0 disables), or blow-up."""
+    """When a runner stops: gradient norm below ``grad_tol`` (0 disables), or blow-up.
+
+    A runner diverges at the first point where ``|x|`` or ``|y|`` exceeds
+    ``max_abs``, or where the position, the loss or the gradient is not finite.
+    The loss is not compared with ``max_abs``: some surfaces (Goldstein–Price)
+    have losses above 1e6 at ordinary points.
+    """
 
     grad_tol: float = 1e-6
     max_abs: float = 1e6
+
+    def ok(self, points: npt.NDArray[np.float64], value: Any, grad_norm: Any) -> Any:
+        """Rows of ``points`` (shape (N, 2)) that may be recorded, shape (N,)."""
+        with np.errstate(invalid="ignore"):
+            return point_ok(points[:, 0], points[:, 1], value, grad_norm, self.max_abs)
+
+    def all_ok(self, points: npt.NDArray[np.float64], value: Any, grad_norm: Any) -> bool:
+        """True when every row may be recorded: a fast check for the common case."""
+        with np.errstate(invalid="ignore"):
+            # A NaN anywhere makes the maximum NaN and the comparison False.
+            bounded = np.abs(points).max(initial=0.0) <= self.max_abs
+            return bool(bounded and np.isfinite(value.sum() + grad_norm.sum() + points.sum()))
+
+
+def point_ok(x: Any, y: Any, value: Any, grad_norm: Any, max_abs: float) -> Any:
+    """Whether a point may be recorded: coordinates within ``max_abs``, all finite.
+
+    Works on floats and on arrays alike (elementwise), so the compiled path can
+    use it as it is.
+    """
+    inside = (np.abs(x) <= max_abs) & (np.abs(y) <= max_abs)
+    finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(value) & np.isfinite(grad_norm)
+    return inside & finite

@@ -26,7 +26,7 @@ def steps(name: str, grads, **given):
     hp = resolve_hyperparams(name, given)
     p, state, out = P0.copy(), spec.init(P0, hp), []
     for t, g in enumerate(grads, start=1):
-        p, state = spec.update(p, g, state, hp, hp["lr"], t, None)
+        p, state = spec.update(p, g, state, hp, hp["lr"], t)
         out.append(p)
     return out
 
@@ -200,6 +200,6 @@ def test_update_never_modifies_its_inputs(name, step, values):
     state = spec.init(params, hp)
     state = type(state)(*(f + 0.5 for f in state))
     copies = [params.copy(), grad.copy(), hess.copy(), *(f.copy() for f in state)]
-    spec.update(params, grad, state, hp, hp["lr"], step, hess if spec.needs_hessian else None)
+    spec.update(params, grad, state, hp, hp["lr"], step, *([hess] if spec.needs_hessian else []))
     for before, after in zip(copies, [params, grad, hess, *state], strict=True):
         np.testing.assert_array_equal(before, after)

@@ -62,7 +62,7 @@ def test_fifty_steps_match_torch(name, given, surface):
         grad = rosen.grad(p)
         p_torch.grad = torch.tensor(rosen.grad(p_torch.detach().numpy()))
         opt.step()
-        p, state = spec.update(p, grad, state, hp, hp["lr"], step, None)
+        p, state = spec.update(p, grad, state, hp, hp["lr"], step)
         # Same operations in the same order; torch's SIMD kernels may still round the last
         # bit differently now and then, which Rosenbrock's valley amplifies over the steps.
         tol = 1e-14 if surface == "ill_conditioned" else 1e-12 * 10 ** (step / 25)

@@ -93,9 +93,9 @@ def test_learning_rate_lesson_numbers():
     # 1.0 bounces between (2, 2) and (-2, -2) forever, f stays 8
     np.testing.assert_array_equal(race.trajectory[101 - 1 : 101, 3], [[2.0, 2.0]])
     assert np.all(race.loss[:101, 3] == 8.0)
-    # 1.2 diverges: the loss 8·1.96^k first passes max_abs = 1e6 at k = 18, not recorded
+    # 1.2 diverges: |x| = 2·1.4^k first passes max_abs = 1e6 at k = 39, not recorded
     assert status[4] == Status.DIVERGED
-    assert race.counts[4] == 18
+    assert race.counts[4] == 39
 
 
 def test_divergence_is_silent_and_does_not_stop_the_others():
@@ -239,3 +239,15 @@ def test_batch_mode_runners_share_batches_and_record_them():
                  batches=BatchSchedule(50, 8, seed=3))  # fmt: skip
     again.run()
     np.testing.assert_array_equal(again.trajectory[:21], race.trajectory[:21])
+
+
+def test_max_abs_bounds_coordinates_not_the_loss():
+    # Goldstein-Price reaches f ≈ 1e6 at ordinary points of its domain (contract: "Settled").
+    race = Race(make_function("goldstein_price"), [Entry.create("sgd", {"lr": 0.0})],
+                [[-1.74, 2.0]], 3, StopRule(0.0, 1e6))  # fmt: skip
+    assert race.loss[0, 0] > 1e6
+    race.run()
+    assert race.status[0] == Status.MAX_STEPS and race.counts[0] == 4
+    far = Race(make_function("quadratic"), [Entry.create("sgd", {"lr": 0.0})],
+               [[0.0, 2e6]], 3, StopRule(0.0, 1e6))  # fmt: skip
+    assert far.status[0] == Status.DIVERGED

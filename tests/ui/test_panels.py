@@ -282,7 +282,7 @@ def test_loss_plot_keeps_log_axes_when_a_runner_lands_exactly_on_the_minimum(qtb
     for item, curves, floor in ((plot.loss_item, plot.loss_curves, plot._floors[0]),
                                 (plot.grad_item, plot.grad_curves, plot._floors[1])):  # fmt: skip
         low, high = item.getViewBox().viewRange()[1]
-        assert -20 < low < high < 10  # decades: neither 1e-300 nor a blown-up linear range
+        assert -20 < low < high < 20  # decades: neither 1e-300 nor a blown-up linear range
         _, zero_run = curves[1].getData()  # lr 0.5: exact zeros, drawn on the floor
         assert zero_run[-1] == np.log10(floor) > low
 

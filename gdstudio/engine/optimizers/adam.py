@@ -14,11 +14,12 @@ Lion (Chen et al., 2023) steps by the sign of an interpolated momentum.
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdstudio.engine.optimizers.base import Array, HyperParam, OptimizerSpec
+from gdstudio.engine.optimizers.base import Array, CompiledStep, HyperParam, OptimizerSpec
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
     betas_param,
@@ -96,7 +97,6 @@ def _adam_step(
 
 def adam_update(
     params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, AdamState]:  # fmt: skip
     """One torch.optim.Adam step."""
     return _adam_step(params, grad, state, hp, lr, step, hp["decoupled_weight_decay"])
@@ -104,7 +104,6 @@ def adam_update(
 
 def adamw_update(
     params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, AdamState]:  # fmt: skip
     """One torch.optim.AdamW step: Adam with decoupled weight decay."""
     return _adam_step(params, grad, state, hp, lr, step, True)
@@ -117,7 +116,6 @@ def nadam_init(params: Array, hp: dict[str, Any]) -> NAdamState:
 
 def nadam_update(
     params: Array, grad: Array, state: NAdamState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, NAdamState]:  # fmt: skip
     """One torch.optim.NAdam step."""
     g, params = _decoupled_start(params, grad, lr, hp, hp["decoupled_weight_decay"])
@@ -151,7 +149,6 @@ def _rectifier(beta2: float, step: int) -> float:
 
 def radam_update(
     params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, AdamState]:  # fmt: skip
     """One torch.optim.RAdam step: plain momentum until the variance estimate is usable."""
     g, params = _decoupled_start(params, grad, lr, hp, hp["decoupled_weight_decay"])
@@ -174,7 +171,6 @@ def radam_update(
 
 def adamax_update(
     params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, AdamState]:  # fmt: skip
     """One torch.optim.Adamax step."""
     g = prepare_grad(grad, params, hp)
@@ -192,7 +188,6 @@ def lion_init(params: Array, hp: dict[str, Any]) -> LionState:
 
 def lion_update(
     params: Array, grad: Array, state: LionState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, LionState]:  # fmt: skip
     """One Lion step: θ ← θ(1 − lr·wd) − lr·sign(β₁m + (1 − β₁)g); m ← β₂m + (1 − β₂)g."""
     beta1, beta2 = hp["betas"]
@@ -200,6 +195,132 @@ def lion_update(
     direction = np.sign(state.exp_avg * beta1 + grad * (1 - beta1))
     exp_avg = state.exp_avg * beta2 + grad * (1 - beta2)
     return params - lr * direction, LionState(exp_avg)
+
+
+# ---------------------------------------------------------------- compiled kernels
+# Each is its NumPy twin above for one block of the compiled path (see CompiledStep),
+# in the same order of operations. The first moment is torch's lerp, whose formula
+# depends on whether its weight w = 1 − β₁ is below 0.5 (see transforms.lerp).
+
+
+def adam_kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`adam_update` (and AdamW's) for one block."""
+    w, beta2, c2, step_size, bc2_sqrt, eps, amsgrad = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+    m, v, vmax = state[0], state[1], state[2]
+    for e in range(p.shape[0]):
+        gi, mi = g[e], m[e]
+        mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
+        vv = (c2 * gi) * gi + v[e] * beta2
+        top = vmax[e]
+        if amsgrad != 0.0:
+            top = vv if (vv > top or vv != vv) else top  # np.maximum: NaN wins
+        new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, top
+        denom = math.sqrt(top if amsgrad != 0.0 else vv) / bc2_sqrt + eps
+        out[e] = ((-step_size) * mm) / denom + p[e]
+
+
+def adam_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`adam_kernel` reads for one step, as :func:`_adam_step` computes them."""
+    beta1, beta2 = hp["betas"]
+    return (1 - beta1, beta2, 1 - beta2, lr / (1 - beta1**step), (1 - beta2**step) ** 0.5,
+            hp["eps"], float(hp["amsgrad"]))  # fmt: skip
+
+
+def nadam_kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`nadam_update` for one block (the μ product comes in both columns)."""
+    w, beta2, c2, eps, bc2, mu, mu_next, lr_now, lr_next = c[0], c[1], c[2], c[3], c[4], c[5], \
+        c[6], c[7], c[8]  # fmt: skip
+    m, v, mu_product = state[0], state[1], state[2]
+    for e in range(p.shape[0]):
+        gi, mi = g[e], m[e]
+        mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
+        vv = (c2 * gi) * gi + v[e] * beta2
+        prod = mu_product[e] * mu
+        new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, prod
+        denom = math.sqrt(vv / bc2) + eps
+        moved = p[e] + ((lr_now / (1.0 - prod)) * gi) / denom
+        out[e] = moved + ((lr_next / (1.0 - prod * mu_next)) * mm) / denom
+
+
+def nadam_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`nadam_kernel` reads for one step, as :func:`nadam_update` computes them."""
+    beta1, beta2 = hp["betas"]
+    decay = hp["momentum_decay"]
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))
+    return (1 - beta1, beta2, 1 - beta2, hp["eps"], 1 - beta2**step, mu, mu_next,
+            -lr * (1.0 - mu), -lr * mu_next)  # fmt: skip
+
+
+def radam_kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`radam_update` for one block."""
+    w, beta2, c2, eps, bc1, lr, bc2_sqrt, rect, rectify = c[0], c[1], c[2], c[3], c[4], c[5], \
+        c[6], c[7], c[8] != 0.0  # fmt: skip
+    m, v = state[0], state[1]
+    for e in range(p.shape[0]):
+        gi, mi = g[e], m[e]
+        mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
+        vv = (c2 * gi) * gi + v[e] * beta2
+        new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, state[2, e]
+        scaled = (mm / bc1) * lr
+        if rectify:
+            scaled = (scaled * (bc2_sqrt / (math.sqrt(vv) + eps))) * rect
+        out[e] = p[e] + (-1.0) * scaled
+
+
+def radam_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`radam_kernel` reads for one step, as :func:`radam_update` computes them."""
+    beta1, beta2 = hp["betas"]
+    rectify = _rho(beta2, step)[1] > 5.0
+    return (1 - beta1, beta2, 1 - beta2, hp["eps"], 1 - beta1**step, lr,
+            (1 - beta2**step) ** 0.5 if rectify else 0.0,
+            _rectifier(beta2, step) if rectify else 0.0, float(rectify))  # fmt: skip
+
+
+def adamax_kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`adamax_update` for one block (the infinity norm sits in ``exp_avg_sq``)."""
+    w, beta2, eps, clr = c[0], c[1], c[2], c[3]
+    m, u = state[0], state[1]
+    for e in range(p.shape[0]):
+        gi, mi = g[e], m[e]
+        mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
+        decayed, fresh = u[e] * beta2, abs(gi) + eps
+        top = decayed if (decayed > fresh or decayed != decayed) else fresh  # np.maximum
+        new_state[0, e], new_state[1, e], new_state[2, e] = mm, top, state[2, e]
+        out[e] = p[e] + ((-clr) * mm) / top
+
+
+def adamax_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`adamax_kernel` reads for one step."""
+    beta1, beta2 = hp["betas"]
+    return 1 - beta1, beta2, hp["eps"], lr / (1 - beta1**step)
+
+
+def lion_kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`lion_update` for one block."""
+    lr, beta1, c1, beta2, c2 = c[0], c[1], c[2], c[3], c[4]
+    m = state[0]
+    for e in range(p.shape[0]):
+        gi, mi = g[e], m[e]
+        mix = mi * beta1 + gi * c1
+        # np.sign: NaN stays NaN and both zeros give +0.0
+        direction = 1.0 if mix > 0.0 else (-1.0 if mix < 0.0 else (mix if mix != mix else 0.0))
+        new_state[0, e] = mi * beta2 + gi * c2
+        out[e] = p[e] - lr * direction
+
+
+def lion_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`lion_kernel` reads for one step."""
+    beta1, beta2 = hp["betas"]
+    return lr, beta1, 1 - beta1, beta2, 1 - beta2
+
+
+def _decoupled_flag(hp: dict[str, Any]) -> bool:
+    return hp["decoupled_weight_decay"]
+
+
+def _always(hp: dict[str, Any]) -> bool:
+    return True
 
 
 AMSGRAD = HyperParam("amsgrad", False, kind="bool", doc="use the running maximum of v (AMSGrad)")
@@ -215,6 +336,7 @@ ADAM = OptimizerSpec(
                  MAXIMIZE, DECOUPLED),
     init=adam_init,
     update=adam_update,
+    compiled=CompiledStep(adam_kernel, adam_numbers, _decoupled_flag),
 )  # fmt: skip
 
 ADAMW = OptimizerSpec(
@@ -225,6 +347,7 @@ ADAMW = OptimizerSpec(
                  weight_decay_param(1e-2, decoupled=True), AMSGRAD, MAXIMIZE),
     init=adam_init,
     update=adamw_update,
+    compiled=CompiledStep(adam_kernel, adam_numbers, _always),
 )  # fmt: skip
 
 NADAM = OptimizerSpec(
@@ -238,6 +361,7 @@ NADAM = OptimizerSpec(
     ),
     init=nadam_init,
     update=nadam_update,
+    compiled=CompiledStep(nadam_kernel, nadam_numbers, _decoupled_flag),
 )  # fmt: skip
 
 RADAM = OptimizerSpec(
@@ -248,6 +372,7 @@ RADAM = OptimizerSpec(
                  MAXIMIZE),
     init=adam_init,
     update=radam_update,
+    compiled=CompiledStep(radam_kernel, radam_numbers, _decoupled_flag),
 )  # fmt: skip
 
 ADAMAX = OptimizerSpec(
@@ -257,6 +382,7 @@ ADAMAX = OptimizerSpec(
     hyperparams=(lr_param(2e-3), betas_param(), eps_param(1e-8), weight_decay_param(), MAXIMIZE),
     init=adam_init,
     update=adamax_update,
+    compiled=CompiledStep(adamax_kernel, adamax_numbers),
 )  # fmt: skip
 
 LION = OptimizerSpec(
@@ -266,4 +392,5 @@ LION = OptimizerSpec(
     hyperparams=(lr_param(1e-4), betas_param((0.9, 0.99)), weight_decay_param(0.0, decoupled=True)),
     init=lion_init,
     update=lion_update,
+    compiled=CompiledStep(lion_kernel, lion_numbers, _always),
 )  # fmt: skip

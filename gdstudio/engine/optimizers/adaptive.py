@@ -16,11 +16,12 @@ Adadelta::
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdstudio.engine.optimizers.base import Array, HyperParam, OptimizerSpec
+from gdstudio.engine.optimizers.base import Array, CompiledStep, HyperParam, OptimizerSpec
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
     ema_sq,
@@ -47,7 +48,6 @@ def adagrad_init(params: Array, hp: dict[str, Any]) -> AdagradState:
 
 def adagrad_update(
     params: Array, grad: Array, state: AdagradState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, AdagradState]:  # fmt: skip
     """One torch.optim.Adagrad step."""
     g = prepare_grad(grad, params, hp)
@@ -72,7 +72,6 @@ def rmsprop_init(params: Array, hp: dict[str, Any]) -> RMSpropState:
 
 def rmsprop_update(
     params: Array, grad: Array, state: RMSpropState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, RMSpropState]:  # fmt: skip
     """One torch.optim.RMSprop step."""
     g = prepare_grad(grad, params, hp)
@@ -107,7 +106,6 @@ def adadelta_init(params: Array, hp: dict[str, Any]) -> AdadeltaState:
 
 def adadelta_update(
     params: Array, grad: Array, state: AdadeltaState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, AdadeltaState]:  # fmt: skip
     """One torch.optim.Adadelta step."""
     g = prepare_grad(grad, params, hp)
@@ -117,6 +115,72 @@ def adadelta_update(
     delta = np.sqrt(state.acc_delta + eps) / std * g
     acc_delta = ema_sq(state.acc_delta, delta, rho)
     return params + (-lr) * delta, AdadeltaState(square_avg, acc_delta)
+
+
+# ---------------------------------------------------------------- compiled kernels
+# Each is its NumPy twin above for one block of the compiled path (see CompiledStep),
+# in the same order of operations.
+
+
+def adagrad_kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`adagrad_update` for one block."""
+    clr, eps = c[0], c[1]
+    total = state[0]
+    for e in range(p.shape[0]):
+        gi = g[e]
+        t = total[e] + gi * gi
+        new_state[0, e] = t
+        out[e] = p[e] + ((-clr) * gi) / (math.sqrt(t) + eps)
+
+
+def adagrad_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`adagrad_kernel` reads for one step."""
+    return lr / (1 + (step - 1) * hp["lr_decay"]), hp["eps"]
+
+
+def rmsprop_kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`rmsprop_update` for one block."""
+    lr, alpha, w, eps, momentum, centered = c[0], c[1], c[2], c[3], c[4], c[5] != 0.0
+    sq, avg_g, buf = state[0], state[1], state[2]
+    for e in range(p.shape[0]):
+        gi = g[e]
+        s = (w * gi) * gi + sq[e] * alpha
+        a = avg_g[e]
+        if centered:  # torch's lerp with weight w = 1 − α
+            a = (gi - a) * w + a if w < 0.5 else gi - (gi - a) * (1.0 - w)
+            root = math.sqrt(s + (-a) * a) + eps
+        else:
+            root = math.sqrt(s) + eps
+        b = buf[e]
+        if momentum != 0.0:
+            b = b * momentum + gi / root
+            out[e] = p[e] - lr * b
+        else:
+            out[e] = p[e] + ((-lr) * gi) / root
+        new_state[0, e], new_state[1, e], new_state[2, e] = s, a, b
+
+
+def rmsprop_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`rmsprop_kernel` reads for one step."""
+    alpha = hp["alpha"]
+    return lr, alpha, 1 - alpha, hp["eps"], hp["momentum"], float(hp["centered"])
+
+
+def adadelta_kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`adadelta_update` for one block."""
+    lr, rho, w, eps = c[0], c[1], c[2], c[3]
+    sq, acc = state[0], state[1]
+    for e in range(p.shape[0]):
+        gi = g[e]
+        s = (w * gi) * gi + sq[e] * rho
+        delta = (math.sqrt(acc[e] + eps) / math.sqrt(s + eps)) * gi
+        new_state[0, e], new_state[1, e] = s, (w * delta) * delta + acc[e] * rho
+        out[e] = p[e] + (-lr) * delta
+
+
+def adadelta_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`adadelta_kernel` reads for one step."""
+    return lr, hp["rho"], 1 - hp["rho"], hp["eps"]
 
 
 ADAGRAD = OptimizerSpec(
@@ -133,6 +197,7 @@ ADAGRAD = OptimizerSpec(
     ),
     init=adagrad_init,
     update=adagrad_update,
+    compiled=CompiledStep(adagrad_kernel, adagrad_numbers),
 )  # fmt: skip
 
 RMSPROP = OptimizerSpec(
@@ -150,6 +215,7 @@ RMSPROP = OptimizerSpec(
     ),
     init=rmsprop_init,
     update=rmsprop_update,
+    compiled=CompiledStep(rmsprop_kernel, rmsprop_numbers),
 )  # fmt: skip
 
 ADADELTA = OptimizerSpec(
@@ -165,4 +231,5 @@ ADADELTA = OptimizerSpec(
     ),
     init=adadelta_init,
     update=adadelta_update,
+    compiled=CompiledStep(adadelta_kernel, adadelta_numbers),
 )  # fmt: skip

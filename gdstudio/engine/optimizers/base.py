@@ -5,7 +5,12 @@ An optimizer is an :class:`OptimizerSpec`: a table of :class:`HyperParam`
 pair of pure functions, optax-style::
 
     state = spec.init(params, hp)
-    new_params, new_state = spec.update(params, grad, state, hp, lr, step, hessian)
+    new_params, new_state = spec.update(params, grad, state, hp, lr, step)
+
+(Newton, the one spec with ``needs_hessian``, takes the Hessian as a seventh
+argument.) Each spec may also carry a :class:`CompiledStep`: the same update
+as a loop over one block of runners, which :mod:`gdstudio.engine.fused`
+compiles for big races.
 
 ``params`` and ``grad`` are float64 arrays of shape (n, 2) for the n runners of
 one group. Numeric hyperparameters in ``hp`` are Python floats or float64
@@ -14,8 +19,7 @@ update); pairs such as ``betas`` are tuples of two such values; booleans are
 plain ``bool`` and the same for the whole group (the race groups runners by
 optimizer name and boolean flags). ``lr`` is the scheduled learning rate, a
 float or an (n, 1) array. ``step`` is the 1-based number of the step being
-taken, shared by every row. ``hessian`` is (n, 2, 2) for specs with
-``needs_hessian`` and None otherwise.
+taken, shared by every row. The Hessian, for Newton, is (n, 2, 2).
 
 ``update`` never modifies its inputs; it returns fresh arrays.
 """
@@ -64,6 +68,33 @@ CheckFn = Callable[[Hyperparams], None]
 
 
 @dataclass(frozen=True)
+class CompiledStep:
+    """An optimizer's update written for the compiled path of big races.
+
+    ``kernel(p, g, state, new_state, out, c)`` is plain Python, a loop over one
+    block of m runners that :mod:`gdstudio.engine.fused` compiles with Numba (so
+    it may use only arithmetic, ``math`` and NumPy functions of floats). ``p`` and
+    ``g`` are positions and gradients, (2m,) with x and y interleaved, the
+    gradient already negated for ``maximize`` and holding coupled weight decay,
+    and the positions already shrunk by decoupled weight decay (the compiled path
+    does both, as :func:`~gdstudio.engine.optimizers.transforms.prepare_grad` and
+    ``decay_params`` do); ``state`` is the state fields before the step, (F, 2m),
+    in the order of the spec's state NamedTuple (an (n, 1) field comes repeated
+    to two columns); the kernel writes every field of ``new_state`` and the new
+    positions into ``out``. ``c`` holds the step's numbers, ``numbers(hp, lr, step)``,
+    which are computed in Python floats exactly as the NumPy update computes them.
+
+    The kernel must repeat the NumPy update's order of operations: the two paths
+    give the same numbers bit for bit (``tests/engine/test_fused.py``).
+    """
+
+    kernel: Callable[..., None]
+    numbers: Callable[[Hyperparams, float, int], tuple[float, ...]]
+    decoupled_decay: Callable[[Hyperparams], bool] = lambda hp: False
+    """Whether weight decay shrinks the positions (AdamW) instead of adding to the gradient."""
+
+
+@dataclass(frozen=True)
 class OptimizerSpec:
     """An optimizer: its hyperparameter table and its pure init/update functions."""
 
@@ -76,3 +107,5 @@ class OptimizerSpec:
     needs_hessian: bool = False
     check: CheckFn | None = field(default=None, repr=False)
     """Cross-parameter rules (e.g. Nesterov needs momentum > 0); raises HyperparameterError."""
+    compiled: CompiledStep | None = field(default=None, repr=False)
+    """The same update for the compiled path; None keeps the optimizer on NumPy."""

@@ -41,10 +41,9 @@ def eigh_2x2(hessian: Array) -> tuple[Array, Array, Array]:
 
 def update(
     params: Array, grad: Array, state: NewtonState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
+    hessian: Array,
 ) -> tuple[Array, NewtonState]:  # fmt: skip
-    """One damped, saddle-free Newton step."""
-    assert hessian is not None, "newton needs the Hessian"
+    """One damped, saddle-free Newton step; ``hessian`` is (n, 2, 2) at ``params``."""
     lam1, lam2, angle = eigh_2x2(hessian)
     floor = hp["damping"]
     inv1 = 1.0 / np.maximum(np.abs(lam1), floor)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gdstudio.engine.errors import HyperparameterError
-from gdstudio.engine.optimizers.base import Array, HyperParam, OptimizerSpec
+from gdstudio.engine.optimizers.base import Array, CompiledStep, HyperParam, OptimizerSpec
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
     lr_param,
@@ -40,7 +40,6 @@ def init(params: Array, hp: dict[str, Any]) -> SGDState:
 
 def update(
     params: Array, grad: Array, state: SGDState, hp: dict[str, Any], lr: Any, step: int,
-    hessian: Array | None = None,
 ) -> tuple[Array, SGDState]:  # fmt: skip
     """One torch.optim.SGD step for every row."""
     g = prepare_grad(grad, params, hp)
@@ -57,6 +56,26 @@ def update(
         g = g + buf * momentum if hp["nesterov"] else buf
     out = lr * g
     return np.subtract(params, out, out=out), SGDState(buf)
+
+
+def kernel(p, g, state, new_state, out, c) -> None:
+    """:func:`update` for one block of the compiled path (see ``CompiledStep``)."""
+    lr, momentum, keep, nesterov, first = c[0], c[1], c[2], c[3] != 0.0, c[4] != 0.0
+    buf, new_buf = state[0], new_state[0]
+    heavy = momentum != 0.0
+    for e in range(p.shape[0]):
+        gi = g[e]
+        bi = buf[e]
+        if heavy:
+            bi = gi if first else bi * momentum + gi * keep
+            gi = gi + bi * momentum if nesterov else bi
+        new_buf[e] = bi
+        out[e] = p[e] - lr * gi
+
+
+def numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+    """The numbers :func:`kernel` reads for one step."""
+    return lr, hp["momentum"], 1 - hp["dampening"], float(hp["nesterov"]), float(step == 1)
 
 
 def check(hp: dict[str, Any]) -> None:
@@ -80,4 +99,5 @@ SGD = OptimizerSpec(
     init=init,
     update=update,
     check=check,
+    compiled=CompiledStep(kernel, numbers),
 )  # fmt: skip
