@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--steps", type=int, help="override the scenario's step count")
     p_run.add_argument("--format", choices=("json", "csv"), default="json")
     p_run.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    p_run.add_argument("--state", action="store_true",
+                       help="add each run's optimizer state after every step (JSON only)")  # fmt: skip
 
     p_export = sub.add_parser("export", help="render a scenario to GIF, MP4 or PNG")
     p_export.add_argument("file", type=Path)
@@ -103,6 +105,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from gdstudio.engine.results import run_records, to_csv, to_json
     from gdstudio.engine.scenario import load_scenario
 
+    if args.state and args.format != "json":
+        raise UsageError("gdstudio run: --state needs --format json")
     scenario = load_scenario(args.file)
     if args.steps is not None:
         if args.steps < 0:
@@ -110,7 +114,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = scenario.with_changes(steps=args.steps)
     race = scenario.race()
     race.run()
-    records = run_records(scenario, race)
+    records = run_records(scenario, race, state=args.state)
     text = to_json(records) if args.format == "json" else to_csv(records)
     if args.output is None:
         sys.stdout.write(text)
