@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gdstudio.engine.anatomy import RunnerInsight, inspect_runner
 from gdstudio.engine.errors import GdstudioError, ScenarioError
 from gdstudio.engine.objective import Objective
 from gdstudio.engine.race import Race
@@ -67,6 +68,8 @@ class RaceController(QObject):
         self.scenario = scenario
         self.objective: Objective = scenario.objective()
         self._enabled = [True] * len(scenario.optimizers)
+        self._edits = 0
+        self._insight: tuple[tuple, RunnerInsight] | None = None
         self.race: Race
         self._rebuild_race()
 
@@ -121,6 +124,20 @@ class RaceController(QObject):
         return [
             o.color or palette[i % len(palette)] for i, o in enumerate(self.scenario.optimizers)
         ]
+
+    def runner_insight(self, r: int) -> RunnerInsight | None:
+        """Runner r's optimizer state after each step and each step taken apart.
+
+        Replayed from the race on demand (see :mod:`gdstudio.engine.anatomy`) and
+        kept until the runner steps again or the race changes; None when there
+        is no runner r.
+        """
+        if not 0 <= r < self.race.n_runners:
+            return None
+        key = (self._edits, r, int(self.race.steps_taken[r]))
+        if self._insight is None or self._insight[0] != key:
+            self._insight = (key, inspect_runner(self.race, r))
+        return self._insight[1]
 
     # ------------------------------------------------------------------ playback
     def play(self) -> None:
@@ -341,6 +358,7 @@ class RaceController(QObject):
             optimizers=tuple(self.scenario.optimizers[i] for i in self.race_entries())
         )
         self.race = enabled_only.race(self.objective)
+        self._edits += 1
 
     def _after_edit(self) -> None:
         """Catch new runners up with the race, so every view shows the same step."""
@@ -348,6 +366,7 @@ class RaceController(QObject):
         self._structure_changed()
 
     def _structure_changed(self) -> None:
+        self._edits += 1
         self.runners_changed.emit()
         self.stepped.emit()
         self.scenario_changed.emit()

@@ -27,6 +27,7 @@ from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.inline_message import InlineMessage
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
 from gdstudio.ui.panels.readout import Readout
+from gdstudio.ui.panels.state_inspector import StateInspector
 from gdstudio.ui.panels.status_table import StatusTable
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from gdstudio.ui.playback_bar import PlaybackBar
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.batch_panel = BatchPanel(controller)
         self.status_table = StatusTable(controller)
         self.readout = Readout(controller)
+        self.state_inspector = StateInspector(controller)
         left = [
             self._dock("Optimizers", self.optimizer_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             self._dock("Surface", self.surface_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -88,6 +90,10 @@ class MainWindow(QMainWindow):
         runners = self._dock("Runners", self.status_table, Qt.DockWidgetArea.RightDockWidgetArea)
         readout = self._dock("Readout", self.readout, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(runners, readout, Qt.Orientation.Vertical)
+        inspector = self._dock("Optimizer state", self.state_inspector,
+                               Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(readout, inspector)
+        readout.raise_()
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
 
@@ -95,6 +101,7 @@ class MainWindow(QMainWindow):
         self.views.contour.cursor_left.connect(self.readout.clear_cursor)
         self.status_table.runner_selected.connect(self.readout.select_runner)
         self.status_table.runner_selected.connect(self.views.select_runner)
+        self.status_table.runner_selected.connect(self.state_inspector.select_runner)
         self.batch_panel.batch_overlay_toggled.connect(self.views.set_batch_overlay)
         self.views.error.connect(self.message.show_error)
         controller.scenario_changed.connect(self._on_scenario_change)
@@ -196,6 +203,16 @@ class MainWindow(QMainWindow):
         self.controller.surface_changed.connect(
             lambda: self.log_action.setChecked(self.views.log_scale)
         )
+        self.anatomy_action = self._action(view_menu, "Update &Anatomy", self.views.set_anatomy_shown,
+                                           QKeySequence("Ctrl+U"))  # fmt: skip
+        self.anatomy_action.setCheckable(True)
+        self.anatomy_action.setToolTip(
+            "Arrows of the selected runner's step: each term of its update"
+        )
+        self.controller.runners_changed.connect(
+            lambda: self.anatomy_action.setChecked(self.views.anatomy_shown)
+        )
+        self.anatomy_action.setChecked(self.views.anatomy_shown)
         view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())

@@ -14,12 +14,15 @@ from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.grid import sample_grid, wants_log_scale
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
+from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
 from gdstudio.ui.views.contour import ContourView
 from gdstudio.ui.views.loss_plot import LossPlot
 from gdstudio.ui.views.surface3d import SurfaceView3D
 
 GRID_RESOLUTION = 200
 LOSS_INTERVAL_S = 0.1
+ANATOMY_AUTO_RUNNERS = 4
+"""Races of at most this many runners show the update anatomy until the user says otherwise."""
 
 
 class RaceViews(QObject):
@@ -39,8 +42,10 @@ class RaceViews(QObject):
         self.surface3d = SurfaceView3D(offscreen=offscreen)
         self.contour = ContourView()
         self.loss_plot = LossPlot()
+        self.anatomy = AnatomyOverlay(self.contour.plot_item)
         self.selected_start: int | None = None
         self.selected_runner: int | None = None
+        self._anatomy_choice: bool | None = None
         self._log_scale = False
         self._batch_overlay = False
 
@@ -99,8 +104,21 @@ class RaceViews(QObject):
         self._log_scale = wants_log_scale(coarse.z)
 
     def select_runner(self, r: int) -> None:
-        """Remember the runner the user picked in the table."""
+        """Remember the runner the user picked in the table; its anatomy is drawn."""
         self.selected_runner = r
+        self._update_anatomy()
+
+    @property
+    def anatomy_shown(self) -> bool:
+        """Whether the update anatomy is drawn: the user's choice, else on for small races."""
+        if self._anatomy_choice is not None:
+            return self._anatomy_choice
+        return 0 < self.controller.race.n_runners <= ANATOMY_AUTO_RUNNERS
+
+    def set_anatomy_shown(self, on: bool) -> None:
+        """Show or hide the update anatomy of the selected runner (View menu)."""
+        self._anatomy_choice = bool(on)
+        self._update_anatomy()
 
     def set_batch_overlay(self, on: bool) -> None:
         """Show the loss surface of the current mini-batch over the contour map."""
@@ -126,6 +144,8 @@ class RaceViews(QObject):
         starts = np.asarray(c.scenario.starts, dtype=np.float64).reshape(-1, 2)
         self.surface3d.set_starts(starts)
         self.contour.set_starts(starts)
+        if self.selected_runner is not None and self.selected_runner >= c.race.n_runners:
+            self.selected_runner = None
 
     def _on_step(self) -> None:
         race = self.controller.race
@@ -139,6 +159,23 @@ class RaceViews(QObject):
             self._update_loss_plot()
         if self._batch_overlay:
             self._update_overlay()
+        self._update_anatomy()
+
+    def _update_anatomy(self) -> None:
+        """Arrows of the selected runner's step from the shown step (the last step at the live edge)."""
+        r = self.selected_runner if self.selected_runner is not None else 0
+        insight = self.controller.runner_insight(r) if self.anatomy_shown else None
+        if insight is None or insight.steps == 0:
+            self.anatomy.clear()
+            self.surface3d.show_arrows(np.zeros(2), 0.0, [])
+            return
+        k = min(self.controller.shown_step, insight.steps - 1)
+        arrows = {name: values[k] for name, values in insight.arrows.items()}
+        step = insight.positions[k + 1] - insight.positions[k]
+        effective = insight.effective_lr[k] if insight.effective_lr is not None else None
+        self.anatomy.show(insight.positions[k], arrows, step, insight.plain[k], effective)
+        loss = float(self.controller.race.loss[k, r])
+        self.surface3d.show_arrows(insight.positions[k], loss, self.anatomy.tips)
 
     def _update_loss_plot(self) -> None:
         race = self.controller.race

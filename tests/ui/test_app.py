@@ -6,14 +6,14 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from gdstudio.engine.scenario import OptimizerConfig, Scenario
 from gdstudio.engine.stop import Status
-from gdstudio.ui.controller import RaceController
 from gdstudio.ui.main_window import MainWindow
+from tests.qt_support import open_window
 
 SMALL = {
     "surface": {"function": "quadratic", "domain": [[-3, 3], [-3, 3]]},
@@ -29,13 +29,7 @@ SMALL = {
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(RaceController(Scenario.from_dict(SMALL)), settings)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return open_window(qtbot, tmp_path, SMALL)
 
 
 def contour_pixel(w: MainWindow, x: float, y: float):

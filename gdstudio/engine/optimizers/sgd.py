@@ -67,7 +67,8 @@ def update(
 def anatomy(
     params: Array, grad: Array, state: SGDState, hp: dict[str, Any], lr: Any, step: int,
 ) -> Anatomy:  # fmt: skip
-    """The step taken apart: the gradient's share and the momentum buffer's.
+    """The step taken apart: the gradient's share and the momentum buffer's (the same
+    step size for both coordinates, so no effective step size to show).
 
     With momentum μ and dampening d the buffer is v = μ·v' + (1 − d)·g (v = g on the
     first step), so the step −lr·v is −lr·(1 − d)·g plus −lr·μ·v'. Nesterov steps
@@ -76,19 +77,15 @@ def anatomy(
     g = prepare_grad(grad, params, hp)
     momentum = hp["momentum"]
     if not nonzero(momentum):
-        return Anatomy({"gradient": -lr * g}, _broadcast(lr, g))
+        return Anatomy({"gradient": -lr * g})
     if hp["nesterov"]:
         _, new = update(params, grad, state, hp, lr, step)
-        return Anatomy({"gradient": -lr * g, "Nesterov look-ahead": -lr * momentum * new.momentum_buffer},
-                       _broadcast(lr, g))  # fmt: skip
+        return Anatomy(
+            {"gradient": -lr * g, "Nesterov look-ahead": -lr * momentum * new.momentum_buffer}
+        )
     keep = 1.0 if step == 1 else 1 - hp["dampening"]
     previous = state.momentum_buffer if step > 1 else np.zeros_like(g)
-    return Anatomy({"gradient": -lr * keep * g, "momentum": -lr * momentum * previous},
-                   _broadcast(lr * keep, g))  # fmt: skip
-
-
-def _broadcast(factor: Any, g: Array) -> Array:
-    return np.broadcast_to(factor, g.shape).astype(np.float64)
+    return Anatomy({"gradient": -lr * keep * g, "momentum": -lr * momentum * previous})
 
 
 def torch_state(state: SGDState, hp: dict[str, Any], step: int) -> dict[str, Array]:
