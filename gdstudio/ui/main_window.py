@@ -33,8 +33,6 @@ from gdstudio.ui.playback_bar import PlaybackBar
 from gdstudio.ui.race_views import RaceViews
 
 SCENARIO_FILTER = "gdstudio scenarios (*.json);;All files (*)"
-MAX_RECENT = 8
-
 
 START_GRIDS = (3, 5, 8)
 """Sizes offered by Race > Add a Grid of Starts (n × n points)."""
@@ -290,7 +288,7 @@ class MainWindow(QMainWindow):
 
     def export_dialog(self) -> None:
         """File → Export Animation."""
-        from gdstudio.export.dialog import ExportDialog
+        from gdstudio.ui.export.dialog import ExportDialog
 
         ExportDialog(self.controller, self).open()
 

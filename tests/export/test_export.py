@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -12,9 +13,12 @@ import numpy as np
 import pytest
 
 from gdstudio.engine.scenario import Scenario
-from gdstudio.export.encoders import ExportCancelled, ExportError, write_frames
-from gdstudio.export.render import ExportCanvas, ExportOptions, export_scenario, qimage_to_rgb
+from gdstudio.export.encoders import write_frames
+from gdstudio.export.errors import ExportCancelled, ExportError
+from gdstudio.export.formats import FORMATS
+from gdstudio.export.options import ExportOptions
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.export.canvas import ExportCanvas, export_scenario, qimage_to_rgb
 from gdstudio.ui.race_views import RaceViews
 
 SCENARIO = Scenario.from_dict({
@@ -101,7 +105,7 @@ def test_full_disk_gives_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch)
     def full(*_a, **_k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("gdstudio.export.encoders._write_mp4", full)
+    monkeypatch.setitem(FORMATS, "mp4", replace(FORMATS["mp4"], encode=full))
     with pytest.raises(ExportError, match="No space left on device"):
         write_frames(out, frames(), 10)
     assert list(tmp_path.iterdir()) == []
@@ -155,12 +159,12 @@ def test_cli_export_bad_input_exits_2(tmp_path):
 def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, monkeypatch):
     from PySide6.QtWidgets import QProgressDialog
 
-    from gdstudio.export.dialog import ExportDialog
+    from gdstudio.ui.export.dialog import ExportDialog
 
     controller = RaceController(SCENARIO)
     dialog = ExportDialog(controller)
     qtbot.addWidget(dialog)
-    dialog.format.setCurrentIndex(dialog.format.findData(".png"))
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
     dialog.path.setText(str(tmp_path / "frame.png"))
     dialog.width.setValue(320)
     dialog.height.setValue(240)
@@ -168,7 +172,7 @@ def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, 
     assert iio.imread(tmp_path / "frame.png").shape[:2] == (240, 320)
 
     monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
-    dialog.format.setCurrentIndex(dialog.format.findData(".gif"))
+    dialog.format.setCurrentIndex(dialog.format.findData("gif"))
     dialog.path.setText(str(tmp_path / "race.gif"))
     assert not dialog.export()
     assert "cancelled" in dialog.message.text()
