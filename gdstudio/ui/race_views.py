@@ -20,6 +20,7 @@ from gdstudio.ui.views.surface3d import SurfaceView3D
 
 GRID_RESOLUTION = 200
 LOSS_INTERVAL_S = 0.1
+"""During play the loss plot redraws at most this often (10 Hz): the dearest 2D view to paint."""
 
 
 class RaceViews(QObject):
@@ -130,7 +131,7 @@ class RaceViews(QObject):
         self.surface3d.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
         self.contour.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
         if self.controller.playing:
-            self._loss_update()  # the loss plot follows at 20 Hz during play
+            self._loss_update()  # at most every LOSS_INTERVAL_S during play
         else:
             self._update_loss_plot()
         if self._batch_overlay:
