@@ -66,7 +66,7 @@ def export_options(args: argparse.Namespace, fmt: ExportFormat) -> ExportOptions
     """The options the arguments ask for; ExportUsageError on a bad or inapplicable one."""
     for option, flag in FLAGS.items():
         if getattr(args, option) is not None and not fmt.applies(option):
-            raise ExportUsageError(f"{flag} does not apply to {fmt.name.upper()} ({fmt.title})")
+            raise ExportUsageError(f"{flag} does not apply to {fmt.suffix} output ({fmt.title})")
     if args.fps is not None and not 1 <= args.fps <= 120:
         raise ExportUsageError(f"--fps must be between 1 and 120, got {args.fps}")
     if args.steps is not None and args.steps < 0:

@@ -148,7 +148,7 @@ def test_cli_export_bad_input_exits_2(tmp_path):
         (["-o", str(tmp_path / "x.avi")], "unknown output type"),
         (["-o", str(tmp_path / "x.gif"), "--size", "big"], "--size must be WxH"),
         (["-o", str(tmp_path / "x.gif"), "--fps", "0"], "--fps must be between"),
-        (["-o", str(tmp_path / "x.png"), "--fps", "10"], "--fps does not apply to PNG"),
+        (["-o", str(tmp_path / "x.png"), "--fps", "10"], "--fps does not apply to .png output"),
     ]:
         proc = subprocess.run([sys.executable, "-m", "gdstudio", "export", str(scenario), *args],
                               capture_output=True, text=True, timeout=60)  # fmt: skip
