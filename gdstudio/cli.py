@@ -12,8 +12,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gdstudio import __version__
+
+if TYPE_CHECKING:
+    from gdstudio.engine.scenario import Scenario
+    from gdstudio.export.command import Progress
+    from gdstudio.export.options import ExportOptions
 
 EXIT_BAD_INPUT = 2
 LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
@@ -189,7 +195,9 @@ def demo_table() -> str:
     return "\n".join(lines)
 
 
-def _render_export(scenario, output: Path, options, progress) -> int:
+def _render_export(
+    scenario: Scenario, output: Path, options: ExportOptions, progress: Progress | None
+) -> int:
     """Draw the frames with the app's own views and encode them (Qt loads only here)."""
     from gdstudio.ui.export.canvas import export_scenario
     from gdstudio.ui.qt_setup import make_app
