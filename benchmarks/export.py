@@ -37,7 +37,8 @@ SCENARIO = {
 def ours(folder: Path, suffix: str, view: str) -> float:
     """Seconds for our exporter, race computation included."""
     from gdstudio.engine.scenario import Scenario
-    from gdstudio.export.render import ExportOptions, export_scenario
+    from gdstudio.export.options import ExportOptions
+    from gdstudio.ui.export.canvas import export_scenario
 
     options = ExportOptions(view=view, size=SIZE, fps=FPS, steps_per_frame=STEPS_PER_FRAME)
     t0 = time.perf_counter()
