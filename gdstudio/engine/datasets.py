@@ -131,11 +131,12 @@ def _linear(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Arra
 
 
 def _unscaled(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
-    # x ≈ 40 ± 20: Hessian 2·[[E x², E x], [E x, 1]] has condition number ~10⁴. The line
-    # through the data's centre passes near the origin, so the ravine's floor runs from
-    # (0, 0) to the optimum (0.5, −20).
-    x = 40.0 + 20.0 * rng.standard_normal(n)
-    return x, 0.5 * x - 20.0 + noise * rng.standard_normal(n)
+    # x ≈ 4 ± 2: Hessian 2·[[E x², E x], [E x, 1]] has condition number ~100, a ravine in
+    # which gradient descent's zig-zag and its crawl along the floor are both visible (at
+    # ~10⁴ the crawl is too slow to see). The line through the data's centre passes near
+    # the origin, so the ravine's floor runs from (0, 0) to the optimum (0.5, −2).
+    x = 4.0 + 2.0 * rng.standard_normal(n)
+    return x, 0.5 * x - 2.0 + noise * rng.standard_normal(n)
 
 
 def _standardized(rng: np.random.Generator, n: int, noise: float) -> tuple[Array, Array]:
@@ -181,7 +182,7 @@ DATASETS: dict[str, DatasetSpec] = {
                     "y = 2x + 1 plus noise, x in [-2, 2]: a round least-squares bowl",
                     "regression", _params(0.5, _GAUSS), _linear),
         DatasetSpec("unscaled", "Unscaled feature",
-                    "y = 0.5x - 20 plus noise with x about 40 ± 20: a large, offset feature "
+                    "y = 0.5x - 2 plus noise with x about 4 ± 2: a large, offset feature "
                     "stretches the loss over (w, b) into a long narrow ravine",
                     "regression", _params(0.5, _GAUSS), _unscaled),
         DatasetSpec("standardized", "Standardized feature",

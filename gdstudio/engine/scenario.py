@@ -7,7 +7,7 @@ keeps the hyperparameters the user gave (defaults are filled in when the race is
 built), so ``from_dict(s.to_dict()) == s`` holds exactly.
 
 Extensions beyond the contract: top-level ``title`` and ``caption`` (what a
-preset teaches), and an optional ``domain`` for built-in functions.
+preset teaches), and an optional ``domain`` for built-in functions and dataset surfaces.
 """
 
 from __future__ import annotations
@@ -223,7 +223,10 @@ def build_objective(surface: Mapping[str, Any]) -> Objective:
     from gdstudio.engine.datasets import make_dataset
     from gdstudio.engine.models import make_model_objective
 
-    return make_model_objective(surface["model"], make_dataset(surface["dataset"]))
+    obj = make_model_objective(surface["model"], make_dataset(surface["dataset"]))
+    if "domain" in surface:
+        obj.domain = _as_domain(surface["domain"])
+    return obj
 
 
 def _validate_surface(surface: Any) -> dict[str, Any]:
@@ -260,10 +263,13 @@ def _validate_surface(surface: Any) -> dict[str, Any]:
             out["domain"] = _domain_list(surface["domain"], "surface.domain")
         return out
     if "dataset" in surface or "model" in surface:
-        _check_keys(surface, "surface", ("dataset", "model", "batch_size"), ("dataset", "model"))
+        _check_keys(surface, "surface", ("dataset", "model", "batch_size", "domain"),
+                    ("dataset", "model"))  # fmt: skip
         out = {"dataset": surface["dataset"], "model": surface["model"]}
         if surface.get("batch_size") is not None:
             out["batch_size"] = _integer(surface["batch_size"], "surface.batch_size", low=1)
+        if "domain" in surface:
+            out["domain"] = _domain_list(surface["domain"], "surface.domain")
         return out
     raise ScenarioError(
         "surface", "needs one of 'function', 'expression' or 'dataset' (with 'model')"

@@ -82,6 +82,16 @@ def test_bad_scenarios_name_the_field(case, data, field, fragment, tmp_path):
     assert fragment in message
 
 
+def test_a_dataset_surface_may_set_the_region_shown():
+    surface = {"dataset": {"name": "linear"}, "model": "linear_regression"}
+    fitted = Scenario.from_dict(with_(surface=surface)).objective()
+    chosen = Scenario.from_dict(with_(surface={**surface, "domain": [[-1, 4], [-2, 3]]}))
+    assert chosen.objective().domain == ((-1.0, 4.0), (-2.0, 3.0)) != fitted.domain
+    assert Scenario.from_dict(chosen.to_dict()) == chosen
+    with pytest.raises(ScenarioError, match=r"surface\.domain\[1\].*less than"):
+        Scenario.from_dict(with_(surface={**surface, "domain": [[-1, 4], [3, 3]]}))
+
+
 def test_missing_file_and_broken_json(tmp_path):
     with pytest.raises(ScenarioError, match="no such file"):
         load_scenario(tmp_path / "nope.json")
