@@ -59,13 +59,46 @@ def wants_log_scale(z: Array) -> bool:
     return median > 0 and float(span.max()) / median > 12
 
 
-def display_heights(z: Array, log_scale: bool) -> Array:
-    """Heights as drawn: as they are, or log10 of the height above the minimum."""
-    if not log_scale:
-        return z
-    span = z - z.min()
-    floor = max(float(span.max()) * LOG_FLOOR, 1e-300)
-    return np.log10(span + floor)
+@dataclass(frozen=True)
+class HeightScale:
+    """How heights are drawn, fitted once to the domain's grid and applied to anything.
+
+    Linear, or log10 of the height above the domain's minimum (plus a floor of
+    :data:`LOG_FLOOR` of its range, so the minimum itself is finite). ``lo`` and
+    ``hi`` are the drawn heights' range over the domain: both maps colour by it,
+    so one colour bar serves them, and points outside the domain (a wider map, a
+    runner off it) are drawn on the same scale.
+    """
+
+    log: bool
+    zmin: float
+    floor: float
+    lo: float
+    hi: float
+
+    @classmethod
+    def fit(cls, z: Array, log: bool) -> HeightScale:
+        """The scale of the grid heights ``z`` (finite), linear or log."""
+        zmin, zmax = float(z.min()), float(z.max())
+        floor = max((zmax - zmin) * LOG_FLOOR, 1e-300)
+        if log:
+            return cls(
+                True, zmin, floor, float(np.log10(floor)), float(np.log10(zmax - zmin + floor))
+            )
+        return cls(False, zmin, floor, zmin, zmax)
+
+    def __call__(self, values: npt.ArrayLike) -> Array:
+        """Heights as drawn; in log scale, values below the domain's minimum sit on the floor."""
+        values = np.asarray(values, dtype=np.float64)
+        if not self.log:
+            return values
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(values - self.zmin, 0.0) + self.floor)
+
+    @property
+    def label(self) -> str:
+        """What the drawn height is, for a colour bar or an axis."""
+        return "log₁₀(f − min f)" if self.log else "f"
 
 
 def contour_levels(z: Array, count: int = 14) -> Array:

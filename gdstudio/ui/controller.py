@@ -27,7 +27,7 @@ from gdstudio.engine.grid import Grid, sample_grid
 from gdstudio.engine.objective import Domain, Objective
 from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
-from gdstudio.ui.views.colors import runner_palette
+from gdstudio.ui.views.colors import runner_palette, shades
 
 FRAME_MS = 33
 """Animation tick: about 30 frames per second."""
@@ -131,6 +131,11 @@ class RaceController(QObject):
         return int(self.race.steps_taken.max()) if self.race.n_runners else 0
 
     @property
+    def planned_steps(self) -> int:
+        """Steps the race runs: the scenario's, or more once play went on past them."""
+        return self.race.max_steps
+
+    @property
     def shown_step(self) -> int:
         """The step the views show: the live step, or the scrubbed one."""
         return self.computed_step if self._shown is None else min(self._shown, self.computed_step)
@@ -145,10 +150,11 @@ class RaceController(QObject):
         return [i for i, on in enumerate(self._enabled) if on]
 
     def runner_colors(self) -> list[str]:
-        """'#rrggbb' per runner: the optimizer's colour, the same for all its starts."""
+        """'#rrggbb' per runner: shades of the optimizer's colour, one per start (see
+        :func:`~gdstudio.ui.views.colors.shades`)."""
         colors = self.optimizer_colors()
         n_starts = len(self.scenario.starts)
-        return [colors[i] for i in self.race_entries() for _ in range(n_starts)]
+        return [shade for i in self.race_entries() for shade in shades(colors[i], n_starts)]
 
     def runner_labels(self) -> list[str]:
         """Label per runner: the optimizer's label, plus the start number with several starts."""
@@ -216,9 +222,10 @@ class RaceController(QObject):
         with np.errstate(all="ignore"):
             return self.objective.grad(np.array([[x, y]], dtype=np.float64))[0]
 
-    def sample_surface(self, resolution: int) -> Grid:
-        """The surface's heights on a resolution × resolution grid over its domain."""
-        return sample_grid(self.objective.value, self.objective.domain, resolution)
+    def sample_surface(self, resolution: int, domain: Domain | None = None) -> Grid:
+        """The surface's heights on a resolution × resolution grid over its domain (or ``domain``,
+        e.g. the part of the plane a map shows)."""
+        return sample_grid(self.objective.value, domain or self.objective.domain, resolution)
 
     def sample_batch_surface(self, resolution: int) -> Grid | None:
         """Heights of the loss on the mini-batch the shown step used, or None.

@@ -209,6 +209,15 @@ class MainWindow(QMainWindow):
         self.controller.surface_changed.connect(
             lambda: self.log_action.setChecked(self.views.log_scale)
         )
+        self.stretch_action = self._action(view_menu, "&Stretch to Fill", self.views.set_stretched)
+        self.stretch_action.setCheckable(True)
+        self.stretch_action.setToolTip(
+            "Stretch the contour map to fill its pane (x and y at different scales)"
+        )
+        self.stretch_action.setChecked(self.views.stretched)
+        self.controller.surface_changed.connect(
+            lambda: self.stretch_action.setChecked(self.views.stretched)
+        )
         self.anatomy_action = self._action(view_menu, "Update &Anatomy", self.views.set_anatomy_shown,
                                            QKeySequence("Ctrl+U"))  # fmt: skip
         self.anatomy_action.setCheckable(True)

@@ -11,10 +11,11 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.grid import wants_log_scale
+from gdstudio.engine.grid import HeightScale, contour_levels, wants_log_scale
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
 from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
+from gdstudio.ui.views.colors import shades
 from gdstudio.ui.views.contour import ContourView
 from gdstudio.ui.views.loss_plot import LossPlot
 from gdstudio.ui.views.surface3d import SurfaceView3D
@@ -24,6 +25,18 @@ LOSS_INTERVAL_S = 0.1
 """During play the loss plot redraws at most this often (10 Hz): the dearest 2D view to paint."""
 ANATOMY_AUTO_RUNNERS = 4
 """Races of at most this many runners show the update anatomy until the user says otherwise."""
+MAP_INTERVAL_S = 0.15
+"""While the map is resized, zoomed or panned, its heights are sampled again at most this often."""
+ELONGATED = 4.0
+"""A domain this many times longer one way than the other opens stretched to fill the map."""
+MAX_MAP_RESOLUTION = 400
+
+
+def elongated(domain) -> bool:
+    """True when equal scales would squeeze the domain into a thin strip (a ravine's w, b)."""
+    (x0, x1), (y0, y1) = domain
+    ratio = (x1 - x0) / (y1 - y0)
+    return not 1 / ELONGATED <= ratio <= ELONGATED
 
 
 class RaceViews(QObject):
@@ -48,11 +61,17 @@ class RaceViews(QObject):
         self.selected_runner: int | None = None
         self._anatomy_choice: bool | None = None
         self._log_scale = False
+        self._stretch_choice: bool | None = None
         self._batch_overlay = False
+        self._scale = HeightScale(False, 0.0, 1.0, 0.0, 1.0)
+        self._levels = np.zeros(0)
 
         self._loss_update = Throttle(self._update_loss_plot, LOSS_INTERVAL_S, self)
+        self._map_update = Throttle(self._fill_map, MAP_INTERVAL_S, self)
+        self.contour.view_changed.connect(self._map_update)
         controller.playing_changed.connect(lambda _playing: self._loss_update.flush())
         controller.surface_changed.connect(self._choose_scale)
+        controller.surface_changed.connect(self._forget_stretch)
         controller.surface_changed.connect(self._on_surface_change)
         controller.runners_changed.connect(self._on_runners_change)
         controller.stepped.connect(self._on_step)
@@ -87,6 +106,29 @@ class RaceViews(QObject):
             method(*args)
         except GdstudioError as exc:
             self.error.emit(str(exc))
+
+    def settle(self) -> None:
+        """Draw now whatever waits for its throttle (before grabbing a frame)."""
+        self._map_update.flush()
+        self._loss_update.flush()
+
+    @property
+    def stretched(self) -> bool:
+        """Whether the map stretches to fill (x and y at different scales): the user's choice,
+        else only for an elongated domain."""
+        if self._stretch_choice is not None:
+            return self._stretch_choice
+        return elongated(self.controller.domain)
+
+    def set_stretched(self, on: bool) -> None:
+        """View → Stretch to Fill: the map at different x and y scales, or at one scale."""
+        self._stretch_choice = bool(on)
+        self.contour.set_stretch(self.stretched)
+        self._map_update()
+
+    def _forget_stretch(self) -> None:
+        """A new surface opens at the default aspect for its domain."""
+        self._stretch_choice = None
 
     def set_log_scale(self, on: bool) -> None:
         """Log scale of the height in the 3D view (and contour levels)."""
@@ -128,22 +170,53 @@ class RaceViews(QObject):
     def _on_surface_change(self) -> None:
         c = self.controller
         grid = c.sample_surface(GRID_RESOLUTION)
-        self.surface3d.set_surface(grid, c.minima, log_scale=self._log_scale)
-        self.contour.set_surface(grid, c.minima, log_scale=self._log_scale)
+        self._scale = HeightScale.fit(grid.z, self._log_scale)
+        self._levels = contour_levels(self._scale(grid.z))
+        self.surface3d.set_surface(grid, c.minima, self._scale)
+        self.contour.set_surface(grid, self._scale, self._levels)
+        self.contour.set_minima(c.minima)
+        self.contour.show_domain(c.domain)
+        self.contour.set_stretch(self.stretched)
         labels = ("w", "b") if c.in_batch_mode else ("x", "y")
         self.contour.set_axis_labels(*labels)
+        self._fill_map()
         self._update_overlay()
+
+    def _fill_map(self) -> None:
+        """Heights over all the map shows: no blank margins at equal scale, detail when zoomed.
+
+        Sampled again only when the view leaves the sampled part of the plane or
+        zooms well into it.
+        """
+        (x0, x1), (y0, y1) = view = self.contour.visible_rect()
+        have = self.contour.surface_rect
+        covered = have.contains(x0, y0) and have.contains(x1, y1)
+        if covered and (x1 - x0) > 0.5 * have.width() and (y1 - y0) > 0.5 * have.height():
+            return
+        (d0, d1), (e0, e1) = self.controller.domain
+        zoom = max((x1 - x0) / (d1 - d0), (y1 - y0) / (e1 - e0))
+        resolution = int(min(MAX_MAP_RESOLUTION, max(GRID_RESOLUTION * zoom, GRID_RESOLUTION)))
+        grid = self.controller.sample_surface(resolution, view)
+        self.contour.set_surface(grid, self._scale, self._levels)
 
     def _on_runners_change(self) -> None:
         c = self.controller
         colors, labels = c.runner_colors(), c.runner_labels()
         for view in (self.surface3d, self.contour, self.loss_plot):
             view.set_runners(colors, labels)
+        self.contour.set_legend(self._legend_entries())
         starts = np.asarray(c.scenario.starts, dtype=np.float64).reshape(-1, 2)
         self.surface3d.set_starts(starts)
         self.contour.set_starts(starts)
         if self.selected_runner is not None and self.selected_runner >= c.history().n_runners:
             self.selected_runner = None
+
+    def _legend_entries(self) -> list[tuple[list[str], str]]:
+        """(the shades its runners wear, label) of each racing optimizer."""
+        c = self.controller
+        n, colors = max(len(c.scenario.starts), 1), c.optimizer_colors()
+        return [(list(dict.fromkeys(shades(colors[i], n))), c.scenario.optimizers[i].display_label())
+                for i in c.race_entries()]  # fmt: skip
 
     def _on_step(self) -> None:
         h = self.controller.history()

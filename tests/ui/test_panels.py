@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
 
 from gdstudio.engine.scenario import Scenario
 from gdstudio.engine.stop import Status
@@ -315,20 +316,32 @@ def test_contour_fill_is_smooth_and_coloured_like_the_colorbar(controller, qtbot
     assert len(np.unique(pixels)) > 100  # a stepped fill has 14 colours and their isolines
 
 
-def test_runners_of_one_optimizer_share_one_item_per_view(qtbot):
+def test_runners_of_one_optimizer_wear_shades_of_its_colour():
     c = RaceController(
         Scenario.from_dict({**SMALL, "starts": [[2.0, 2.0], [-1.0, 1.5], [0.5, -2.0]]})
     )
+    colors = c.runner_colors()
+    assert len(set(colors)) == 6  # 2 optimizers × 3 starts, each runner apart
+    for k, base in enumerate(c.optimizer_colors()):
+        shades = [QColor(color) for color in colors[3 * k : 3 * k + 3]]
+        assert QColor(base).name() == shades[1].name()  # the middle one is the colour itself
+        assert {round(q.hueF(), 2) for q in shades} == {round(QColor(base).hueF(), 2)}
+        assert shades[0].lightnessF() < shades[1].lightnessF() < shades[2].lightnessF()
+
+
+def test_runners_of_one_optimizer_share_one_item_per_view_in_a_grid_of_starts(qtbot):
+    starts = [[x, y] for x in (-2.0, 0.5, 2.0) for y in (-2.0, 0.0, 2.0)]
+    c = RaceController(Scenario.from_dict({**SMALL, "starts": starts}))
     views = RaceViews(c)
     qtbot.addWidget(views.contour)
     for _ in range(4):
         c.step_once()
     views._on_step()
-    assert c.race.n_runners == 6  # 2 optimizers × 3 starts
+    assert c.race.n_runners == 18  # 2 optimizers × 9 starts: too many for shades
     for items in (views.contour.trails, views.loss_plot.loss_curves, views.surface3d.trails):
         assert len(items) == 2
     x, y = views.contour.trails[0].getData()
-    assert len(x) == 3 * 5 + 2 and np.isnan(x).sum() == 2  # three trails of 5 points, 2 breaks
+    assert len(x) == 9 * 5 + 8 and np.isnan(x).sum() == 8  # nine trails of 5 points, 8 breaks
     np.testing.assert_array_equal(np.column_stack([x[:5], y[:5]]), c.race.trajectory[:5, 0])
 
 

@@ -88,6 +88,7 @@ class ExportCanvas(QWidget):
         self.controller.scrub(step)
         if azimuth is not None:
             self.views.surface3d.gl_view.setCameraPosition(azimuth=azimuth)
+        self.views.settle()
         return qimage_to_rgb(self.grab().toImage())
 
 

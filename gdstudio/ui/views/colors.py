@@ -20,6 +20,31 @@ def runner_palette() -> tuple[str, ...]:
     return RUNNER_PALETTE
 
 
+MAX_SHADES = 6
+"""Most starts whose runners get shades of their optimizer's colour; more share it."""
+
+
+def shades(color: str, n: int) -> list[str]:
+    """``n`` shades of ``color``, darkest first, from about 35 % darker to 35 % lighter.
+
+    The runners of one optimizer stay recognisably its colour and apart from each
+    other. Beyond :data:`MAX_SHADES` (a grid of starts) they all take the colour
+    itself: one drawn item per optimizer, and the map reads as basins, not runners.
+    """
+    if n <= 1 or n > MAX_SHADES:
+        return [color] * n
+    base = pg.mkColor(color)
+    h, s, v, _ = base.getHsvF()
+    out = []
+    for t in np.linspace(-0.35, 0.35, n):
+        if t < 0:  # darker: lower the value
+            c = pg.QtGui.QColor.fromHsvF(h, s, v * (1 + t))
+        else:  # lighter: towards white
+            c = pg.QtGui.QColor.fromHsvF(h, s * (1 - t), v + (1 - v) * t)
+        out.append(c.name())
+    return out
+
+
 def height_colormap() -> pg.ColorMap:
     """The surface colormap (viridis-like, perceptually uniform)."""
     return pg.colormap.get("viridis")

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
-from gdstudio.engine.grid import Grid, contour_levels, display_heights
+from gdstudio.engine.grid import Grid, HeightScale, contour_levels
 from gdstudio.ui.views.colors import DIVERGED, MINIMUM, START, height_lut
 from gdstudio.ui.views.trails import (
     ColourGroups,
@@ -21,9 +30,22 @@ from gdstudio.ui.views.trails import (
     shown_counts,
 )
 
+if TYPE_CHECKING:
+    from gdstudio.engine.objective import Domain
+
 PICK_RADIUS_PX = 8
 START_SIZE, START_SIZE_MANY, MANY_STARTS = 13, 8, 12
 """Start circles' diameter in pixels; smaller when there are more than MANY_STARTS."""
+AXIS_WIDTH = 46
+"""Pixels of the map's left axis: room for labels such as −0.25 or 1e+04 and the axis name."""
+EDGE_INSET_PX = 7
+"""A runner outside the view is drawn this far inside its edge (its marker's radius)."""
+LEGEND_SIZE = "12px"
+MARKER_LEGEND = (
+    "<span style='color:#000'>○</span>&nbsp;start&nbsp;&nbsp; <b>●</b>&nbsp;now&nbsp;&nbsp; "
+    f"<span style='color:{DIVERGED}'>✕</span>&nbsp;diverged&nbsp;&nbsp; ☆&nbsp;known&nbsp;minimum"
+)  # fmt: skip
+"""The markers' part of the legend (the glyphs drawn on the map)."""
 
 
 class _StartPoints(pg.ScatterPlotItem):
@@ -91,6 +113,7 @@ class ContourView(QWidget):
     start_selected = Signal(int)
     cursor_moved = Signal(float, float)
     cursor_left = Signal()
+    view_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,9 +123,19 @@ class ContourView(QWidget):
         self.plot_item.hideButtons()
         self.plot_item.showGrid(x=False, y=False)
         self.plot_item.getViewBox().setDefaultPadding(0.0)
+        # A fixed axis width: one that grows to fit its labels after the first paint
+        # would resize the map, and at equal scale change the part of the plane shown.
+        self.plot_item.getAxis("left").setWidth(AXIS_WIDTH)
+        self.legend = QLabel(wordWrap=True, objectName="mapLegend")
+        # It wraps to the map's width and never makes the map wider (a small export).
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setStyleSheet(f"background: white; color: #202020; font-size: {LEGEND_SIZE};"
+                                  "padding: 1px 4px;")  # fmt: skip
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot_widget)
+        layout.setSpacing(0)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.plot_widget, 1)
 
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setZValue(-10)
@@ -129,49 +162,121 @@ class ContourView(QWidget):
         self._colors: list[str] = []
         self._groups = ColourGroups([])
         self._shown_cache: np.ndarray | None = None
-        self._domain = ((-1.0, 1.0), (-1.0, 1.0))
+        self._domain: Domain = ((-1.0, 1.0), (-1.0, 1.0))
+        self.surface_rect = QRectF()
+        """The part of the plane the drawn heights cover (the domain or more)."""
+        self.stretch = False
+        self._legend_entries: list[tuple[list[str], str]] = []
+        self.plot_item.getViewBox().setAspectLocked(True, ratio=1.0)
 
+        self._current = np.zeros((0, 2))
+        self._diverged = np.zeros(0, dtype=bool)
+        self._diverged_key = b""
+        self._brushes: list = []
+        self._framed = True
+        box = self.plot_item.getViewBox()
+        box.sigRangeChanged.connect(self._on_range_change)
+        box.sigResized.connect(self._on_resize)
+        box.sigRangeChangedManually.connect(lambda *_: setattr(self, "_framed", False))
         scene = self.plot_widget.scene()
         scene.sigMouseClicked.connect(self._on_scene_click)
         scene.sigMouseMoved.connect(self._on_mouse_move)
 
     # ------------------------------------------------------------------ surface
-    def set_surface(self, grid: Grid, minima: np.ndarray, log_scale: bool = False) -> None:
-        """Draw a new surface (built once per surface, never per frame)."""
-        z = display_heights(grid.z, log_scale)
+    def show_domain(self, domain: Domain) -> None:
+        """Frame the surface's domain: all of it in view (more along one axis at equal scale)."""
+        (x0, x1), (y0, y1) = domain
+        self._domain = domain
+        box = self.plot_item.getViewBox()
+        reach = 2.0 * max(x1 - x0, y1 - y0)  # room to pan, and for equal scale on a ravine
+        cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+        box.setLimits(xMin=cx - reach, xMax=cx + reach, yMin=cy - reach, yMax=cy + reach)
+        self.frame_domain()
+
+    def frame_domain(self) -> None:
+        """Show the whole domain, as large as it fits; kept so through resizes until the
+        user zooms or pans (a double click on the map frames it again)."""
+        (x0, x1), (y0, y1) = self._domain
+        self._framed = True
+        self.plot_item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _on_resize(self) -> None:
+        if self._framed:
+            self.frame_domain()
+
+    def set_surface(self, grid: Grid, scale: HeightScale, levels: np.ndarray) -> None:
+        """Draw heights sampled over any part of the plane (once per surface or view change).
+
+        ``scale`` maps them to colours as the 3D view does, ``levels`` are the drawn
+        heights of the isolines: both are fitted to the domain, so a wider grid (the
+        margins of an equal-scale map) continues the same picture.
+        """
+        z = scale(grid.z)
         (x0, x1), (y0, y1) = grid.domain
-        self._domain = grid.domain
-        self.image.setImage(z, levels=(float(z.min()), float(z.max())), autoLevels=False)
+        self.surface_rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+        self.image.setImage(z, levels=(scale.lo, scale.hi), autoLevels=False)
         # A smooth fill, coloured like the 3D view and its colorbar: the isolines draw
         # the levels (a stepped fill's band edges would be staircases at grid resolution).
         self.image.setLookupTable(height_lut())
-        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        # Pixel i of an ImageItem covers [i, i + 1): widen the rect by half a sample on
+        # each side so that each pixel's centre sits on its sample.
+        dx, dy = (x1 - x0) / (len(grid.xs) - 1), (y1 - y0) / (len(grid.ys) - 1)
+        self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
         for item in self._isolines:
             self.plot_item.removeItem(item)
-        coarse = z[:: max(1, len(grid.xs) // 120), :: max(1, len(grid.ys) // 120)]
-        self._isolines = self._make_isolines(coarse, contour_levels(z), "#ffffff70")
-        m = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
-        self.minima.setData(pos=m)
-        self.plot_item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        self.plot_item.getViewBox().setLimits(
-            xMin=x0 - (x1 - x0), xMax=x1 + (x1 - x0), yMin=y0 - (y1 - y0), yMax=y1 + (y1 - y0)
-        )
+        step = max(1, len(grid.xs) // 120)  # isolines from at most ~120² samples: cheap to trace
+        xs, ys = grid.xs[::step], grid.ys[::step]
+        self._isolines = self._make_isolines(z[::step, ::step], (xs[0], xs[-1], ys[0], ys[-1]),
+                                             levels, "#ffffff70")  # fmt: skip
 
-    def _make_isolines(self, z: np.ndarray, levels, color: str) -> list[QGraphicsPathItem]:
-        """All isolines of ``z`` as one path item, mapped onto the domain.
+    def set_minima(self, minima: np.ndarray) -> None:
+        """The surface's known minima, drawn as stars."""
+        self.minima.setData(pos=np.asarray(minima, dtype=np.float64).reshape(-1, 2))
+
+    def set_stretch(self, on: bool) -> None:
+        """Stretch the map to fill the view (x and y at different scales), or keep equal scale."""
+        self.stretch = bool(on)
+        self.plot_item.getViewBox().setAspectLocked(not self.stretch, ratio=1.0)
+        self.frame_domain()
+        self._show_legend()
+
+    def visible_rect(self) -> Domain:
+        """((xmin, xmax), (ymin, ymax)) of the plane in view."""
+        (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()
+        return (float(x0), float(x1)), (float(y0), float(y1))
+
+    def set_legend(self, entries: Sequence[tuple[Sequence[str], str]]) -> None:
+        """The legend above the map: each optimizer's shades and label, then the markers."""
+        self._legend_entries = [(list(colors), label) for colors, label in entries]
+        self._show_legend()
+
+    def _show_legend(self) -> None:
+        parts = []
+        for colors, label in self._legend_entries:
+            swatch = "".join(f"<span style='color:{c}'>■</span>" for c in colors)
+            parts.append(f"{swatch}&nbsp;{html.escape(label).replace(' ', '&nbsp;')}")
+        parts.append(MARKER_LEGEND)
+        if self.stretch:
+            parts.append("<i>x,&nbsp;y&nbsp;not&nbsp;to&nbsp;scale</i>")
+        self.legend.setText(" &nbsp; ".join(parts))
+
+    def _make_isolines(self, z: np.ndarray, rect: tuple[float, float, float, float], levels,
+                       color: str) -> list[QGraphicsPathItem]:  # fmt: skip
+        """All isolines of ``z`` as one path item, mapped onto ``rect`` (x0, x1, y0, y1).
 
         One item, cached as one pixmap: each frame blits it once under the moving
         trails instead of redrawing (or blending) a dozen separate curves.
         """
-        (x0, x1), (y0, y1) = self._domain
+        x0, x1, y0, y1 = rect
         path = QPainterPath()
         for level in levels:
             path.addPath(pg.functions.isocurve(z, float(level), connected=True,
                                                extendToEdge=True, path=True))  # fmt: skip
         item = QGraphicsPathItem(path)
         item.setPen(pg.mkPen(color, width=1))
-        item.setTransform(
-            QTransform.fromScale((x1 - x0) / (z.shape[0] - 1), (y1 - y0) / (z.shape[1] - 1))
+        item.setTransform(  # isocurve's points are sample indices + 0.5 (pixel centres)
+            QTransform.fromTranslate(-0.5, -0.5)
+            * QTransform.fromScale((x1 - x0) / (z.shape[0] - 1), (y1 - y0) / (z.shape[1] - 1))
             * QTransform.fromTranslate(x0, y0)
         )
         item.setZValue(-5)
@@ -185,8 +290,9 @@ class ContourView(QWidget):
             self.plot_item.removeItem(item)
         self._overlay_lines = []
         if grid is not None:
-            self._overlay_lines = self._make_isolines(grid.z, contour_levels(grid.z, 10),
-                                                      "#ff5050c0")  # fmt: skip
+            (x0, x1), (y0, y1) = grid.domain
+            self._overlay_lines = self._make_isolines(grid.z, (x0, x1, y0, y1),
+                                                      contour_levels(grid.z, 10), "#ff5050c0")  # fmt: skip
 
     def set_axis_labels(self, x: str, y: str) -> None:
         """Axis names: x/y for functions, w/b for models."""
@@ -208,7 +314,9 @@ class ContourView(QWidget):
             self.trails.append(curve)
         self.markers.setData(pos=np.zeros((0, 2)))
         self._diverged_key = b""
-        self._brushes: list = []
+        self._brushes = []
+        self._current = np.zeros((0, 2))
+        self._diverged = np.zeros(0, dtype=bool)
         self._shown_cache = None
 
     def set_starts(self, points: np.ndarray) -> None:
@@ -235,21 +343,43 @@ class ContourView(QWidget):
             pts = joined([trajectory[: shown[r], r] for r in self._groups.members[g]])
             self.trails[g].setData(pts[:, 0], pts[:, 1])
         self._shown_cache = shown.copy()
-        current = last_points(trajectory, shown)
+        self._current = last_points(trajectory, shown)
         diverged = diverged_at_end(status, counts, shown)
         key = diverged.tobytes()
         if key != self._diverged_key:  # brushes and the red crosses change only on divergence
             self._diverged_key = key
+            self._diverged = diverged
             self._brushes = [pg.mkBrush("#9a9a9a" if d else c)
                              for c, d in zip(self._colors, diverged, strict=True)]  # fmt: skip
-            self.diverged_markers.setData(pos=current[diverged])
-        self.markers.setData(pos=current, brush=self._brushes)
+        self._place_markers()
+
+    def _place_markers(self) -> None:
+        """Current positions, pulled onto the view's edge for runners outside it."""
+        if len(self._current) != len(self._brushes):
+            return
+        (x0, x1), (y0, y1) = self.visible_rect()
+        px, py = self.plot_item.getViewBox().viewPixelSize()
+        inset_x, inset_y = EDGE_INSET_PX * px, EDGE_INSET_PX * py
+        with np.errstate(invalid="ignore"):
+            shown = np.column_stack([
+                np.clip(self._current[:, 0], x0 + inset_x, x1 - inset_x),
+                np.clip(self._current[:, 1], y0 + inset_y, y1 - inset_y),
+            ])  # fmt: skip
+        self.markers.setData(pos=shown, brush=self._brushes)
+        self.diverged_markers.setData(pos=shown[self._diverged])
+
+    def _on_range_change(self, *_args) -> None:
+        self._place_markers()
+        self.view_changed.emit()
 
     # ------------------------------------------------------------------ mouse
     def _to_data(self, scene_pos: QPointF) -> QPointF:
         return self.plot_item.getViewBox().mapSceneToView(scene_pos)
 
     def _on_scene_click(self, ev) -> None:
+        if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
+            self.frame_domain()
+            return
         if ev.isAccepted() or ev.double() or ev.button() != Qt.MouseButton.LeftButton:
             return
         if not self.plot_item.getViewBox().sceneBoundingRect().contains(ev.scenePos()):

@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage, QMatrix4x4, QVector3D
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from gdstudio.engine.grid import LOG_FLOOR, Grid, display_heights
+from gdstudio.engine.grid import Grid, HeightScale
 from gdstudio.ui.views.colors import DIVERGED, height_colormap, rgba
 from gdstudio.ui.views.trails import (
     ColourGroups,
@@ -186,7 +186,8 @@ class SurfaceView3D(QWidget):
         self._groups = ColourGroups([])
         self._shown_cache: np.ndarray | None = None
         self._grid: Grid | None = None
-        self._log = False
+        self._heights = HeightScale(False, 0.0, 1.0, 0.0, 1.0)
+        self._grid_heights = np.zeros((0, 0))
         self._zmin, self._zmax = 0.0, 1.0
         self._minima = np.zeros((0, 2))
         self._starts = np.zeros((0, 2))
@@ -208,21 +209,12 @@ class SurfaceView3D(QWidget):
             (np.clip(h, self._zmin, self._zmax) - self._zmin) / span * HEIGHT,
         ])  # fmt: skip
 
-    def _heights(self, values: np.ndarray) -> np.ndarray:
-        """Loss values as displayed (log scale relative to the grid's minimum)."""
-        if not self._log or self._grid is None:
-            return values
-        zmin = float(self._grid.z.min())
-        floor = max(float(self._grid.z.max() - zmin) * LOG_FLOOR, 1e-300)
-        with np.errstate(all="ignore"):
-            return np.log10(np.maximum(values - zmin, 0) + floor)
-
     # ------------------------------------------------------------------ surface
-    def set_surface(self, grid: Grid, minima: np.ndarray, log_scale: bool = False) -> None:
-        """Build the mesh (once per surface; never per frame)."""
-        self._grid, self._log = grid, log_scale
-        h = display_heights(grid.z, log_scale)
-        self._zmin, self._zmax = float(h.min()), float(h.max())
+    def set_surface(self, grid: Grid, minima: np.ndarray, scale: HeightScale) -> None:
+        """Build the mesh (once per surface; never per frame); heights drawn on ``scale``."""
+        self._grid, self._heights = grid, scale
+        h = self._grid_heights = scale(grid.z)
+        self._zmin, self._zmax = scale.lo, scale.hi
         xs = (grid.xs - grid.xs[0]) / (grid.xs[-1] - grid.xs[0]) * 2 * HALF - HALF
         ys = (grid.ys - grid.ys[0]) / (grid.ys[-1] - grid.ys[0]) * 2 * HALF - HALF
         zs = (h - self._zmin) / max(self._zmax - self._zmin, 1e-300) * HEIGHT
@@ -239,18 +231,9 @@ class SurfaceView3D(QWidget):
         lifted = self.to_box(m[:, 0], m[:, 1], self._surface_height(m)) + [0, 0, LIFT * 2]
         self.minima.setData(pos=lifted if len(m) else np.zeros((0, 3)))
         self.colorbar.setLevels((self._zmin, self._zmax))
-        self.colorbar.axis.setLabel("log₁₀(f − min f)" if log_scale else "f")
+        self.colorbar.axis.setLabel(scale.label)
         self._draw_starts()
         self._shown_cache = None
-
-    def set_log_scale(self, on: bool) -> None:
-        """Log scale of the height (for surfaces like Rosenbrock)."""
-        if self._grid is not None:
-            self.set_surface(self._grid, self.minima_data(), log_scale=on)
-
-    def minima_data(self) -> np.ndarray:
-        """Known minima currently drawn, in data coordinates (for rebuilds)."""
-        return self._minima
 
     # ------------------------------------------------------------------ runners
     def set_runners(self, colors: Sequence[str], labels: Sequence[str]) -> None:
@@ -284,7 +267,7 @@ class SurfaceView3D(QWidget):
         """Displayed surface height at data points, by bilinear interpolation of the grid."""
         g = self._grid
         assert g is not None
-        h = display_heights(g.z, self._log)
+        h = self._grid_heights
         fx = np.clip((p[:, 0] - g.xs[0]) / (g.xs[1] - g.xs[0]), 0, len(g.xs) - 1.000001)
         fy = np.clip((p[:, 1] - g.ys[0]) / (g.ys[1] - g.ys[0]), 0, len(g.ys) - 1.000001)
         i, j = fx.astype(int), fy.astype(int)

@@ -1,0 +1,148 @@
+"""The views read at a glance: true geometry on the map, a legend, the minima marked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from gdstudio.engine.scenario import Scenario
+from gdstudio.engine.stop import Status
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.race_views import RaceViews
+from tests.qt_support import open_window
+
+BOWL = {
+    "surface": {"function": "quadratic", "domain": [[-3, 3], [-3, 3]]},
+    "optimizers": [
+        {"name": "sgd", "lr": 0.1, "label": "GD"},
+        {"name": "adam", "lr": 0.1, "label": "Adam"},
+    ],
+    "starts": [[2.0, 2.0], [-2.0, 1.0]],
+    "steps": 50,
+}
+RAVINE = {
+    "surface": {"function": "ill_conditioned", "domain": [[-20, 20], [-1, 1]]},
+    "optimizers": [{"name": "sgd", "lr": 0.03, "label": "GD"}],
+    "starts": [[-15.0, 0.8]],
+    "steps": 50,
+}
+
+
+def map_views(qtbot, scenario: dict, size: tuple[int, int]) -> RaceViews:
+    """RaceViews on ``scenario`` with its map shown at ``size`` and its margins drawn."""
+    views = RaceViews(RaceController(Scenario.from_dict(scenario)))
+    qtbot.addWidget(views.contour)
+    views.contour.resize(*size)
+    views.contour.show()
+    qtbot.waitExposed(views.contour)
+    views.settle()
+    return views
+
+
+def to_pixels(views: RaceViews, scene_points) -> np.ndarray:
+    """Scene points as (N, 2) widget pixels of the map, unrounded."""
+    transform = views.contour.plot_widget.viewportTransform()
+    return np.array([(q.x(), q.y()) for q in map(transform.map, scene_points)], float)
+
+
+def drawn_rings(views: RaceViews, min_radius_px: float = 30) -> list[np.ndarray]:
+    """The isolines drawn on the map that close inside the view, in widget pixels."""
+    item = views.contour._isolines[0]
+    rings = []
+    for polygon in item.path().toSubpathPolygons():
+        pixels = to_pixels(views, [item.mapToScene(polygon.at(i)) for i in range(polygon.count())])
+        closed = len(pixels) > 20 and np.allclose(pixels[0], pixels[-1], atol=1e-6)
+        if closed and np.ptp(pixels, axis=0).min() > 2 * min_radius_px:
+            rings.append(pixels)
+    return rings
+
+
+def roundness(ring: np.ndarray) -> float:
+    """Width over height of a closed curve's bounding box, in pixels."""
+    width, height = np.ptp(ring, axis=0)
+    return float(width / height)
+
+
+@pytest.mark.parametrize("size", [(700, 350), (300, 600)])
+def test_a_circle_of_the_bowl_is_drawn_round_at_equal_scale(qtbot, size):
+    views = map_views(qtbot, BOWL, size)
+    assert not views.contour.stretch
+    rings = drawn_rings(views)
+    assert len(rings) >= 3
+    for ring in rings:
+        assert roundness(ring) == pytest.approx(1.0, abs=0.02)
+        centre = to_pixels(views, [views.contour.plot_item.vb.mapViewToScene(QPointF(0, 0))])
+        radii = np.linalg.norm(ring - centre, axis=1)
+        assert np.ptp(radii) < 0.04 * radii.mean()  # round, not only square-boxed
+
+
+def test_stretch_to_fill_gives_up_equal_scale_and_says_so(qtbot):
+    views = map_views(qtbot, BOWL, (700, 350))
+    views.set_stretched(True)
+    views.settle()
+    rings = drawn_rings(views, min_radius_px=10)
+    assert rings and all(roundness(ring) > 1.5 for ring in rings)  # wide ellipses now
+    assert "not to scale" in views.contour.legend.text().replace("&nbsp;", " ")
+    views.set_stretched(False)
+    assert "not to scale" not in views.contour.legend.text().replace("&nbsp;", " ")
+
+
+def test_an_elongated_domain_opens_stretched(qtbot):
+    views = map_views(qtbot, RAVINE, (500, 400))
+    assert views.stretched and views.contour.stretch
+    (x0, x1), (y0, y1) = views.contour.visible_rect()
+    assert (x0, x1, y0, y1) == pytest.approx((-20, 20, -1, 1))
+
+
+def test_the_map_shows_the_surface_in_its_margins_at_equal_scale(qtbot):
+    views = map_views(qtbot, BOWL, (700, 350))
+    (x0, x1), (y0, y1) = views.contour.visible_rect()
+    assert x1 - x0 > 1.5 * (y1 - y0)  # wider than the domain: margins left and right
+    drawn = views.contour.surface_rect
+    assert drawn.left() <= x0 and drawn.right() >= x1
+    assert drawn.top() <= y0 and drawn.bottom() >= y1
+    image = views.contour.plot_widget.grab().toImage()
+    left_margin = image.pixelColor(views.contour.plot_widget.mapFromScene(
+        views.contour.plot_item.vb.mapViewToScene(QPointF(x0 + 0.02 * (x1 - x0), 0))))  # fmt: skip
+    assert left_margin.name() != "#ffffff"  # coloured like the surface, not blank
+
+
+def test_legend_names_optimizers_in_their_shades_and_the_markers(qtbot):
+    views = map_views(qtbot, BOWL, (600, 500))
+    legend = views.contour.legend
+    assert legend.isVisible()
+    text = legend.text().replace("&nbsp;", " ")
+    for word in ("GD", "Adam", "start", "now", "diverged", "known minimum"):
+        assert word in text
+    for color in views.controller.runner_colors():  # both shades of both optimizers
+        assert color in text
+    # the legend sits above the map, never over it
+    assert legend.geometry().bottom() < views.contour.plot_widget.geometry().top()
+
+
+def test_known_minima_are_marked(qtbot):
+    views = map_views(qtbot, {**BOWL, "surface": {"function": "himmelblau"}}, (500, 500))
+    x, y = views.contour.minima.getData()
+    np.testing.assert_allclose(np.column_stack([x, y]), views.controller.minima)
+    assert len(x) == 4
+
+
+def test_a_runner_off_the_map_is_drawn_at_its_edge(qtbot):
+    scenario = {**BOWL, "optimizers": [{"name": "sgd", "lr": 1.2}], "starts": [[2.0, 2.0]]}
+    views = map_views(qtbot, scenario, (500, 500))
+    views.controller.run_to(50)
+    assert views.controller.race.status[0] == Status.DIVERGED
+    (x0, x1), (y0, y1) = views.contour.visible_rect()
+    x, y = views.contour.diverged_markers.getData()
+    assert len(x) == 1 and x0 < x[0] < x1 and y0 < y[0] < y1
+    assert max(x1 - x[0], y1 - y[0]) < 0.05 * (x1 - x0)  # at the corner it flew out of
+
+
+def test_window_view_menu_toggles_stretch(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path, BOWL)
+    assert not window.stretch_action.isChecked()
+    window.stretch_action.trigger()
+    assert window.views.stretched and window.views.contour.stretch
+    window.controller.set_surface(RAVINE["surface"])  # a new surface: its own default
+    assert window.stretch_action.isChecked() and window.views.stretched
