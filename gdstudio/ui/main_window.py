@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.caption)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self.views.colour_bar)
         layout.addWidget(self.message)
         layout.addWidget(self.playback)
         self.setCentralWidget(central)
@@ -209,6 +210,10 @@ class MainWindow(QMainWindow):
         self.controller.surface_changed.connect(
             lambda: self.log_action.setChecked(self.views.log_scale)
         )
+        self._action(view_menu, "Reset &Camera", self.views.surface3d.reset_camera,
+                     QKeySequence("Ctrl+0")).setToolTip(
+            "The 3D view as it started (or double-click beside the surface)"
+        )  # fmt: skip
         self.stretch_action = self._action(view_menu, "&Stretch to Fill", self.views.set_stretched)
         self.stretch_action.setCheckable(True)
         self.stretch_action.setToolTip(

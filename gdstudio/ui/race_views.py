@@ -16,6 +16,7 @@ from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
 from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
 from gdstudio.ui.views.colors import shades
+from gdstudio.ui.views.colour_bar import ColourBar
 from gdstudio.ui.views.contour import ContourView
 from gdstudio.ui.views.loss_plot import LossPlot
 from gdstudio.ui.views.surface3d import SurfaceView3D
@@ -40,7 +41,7 @@ def elongated(domain) -> bool:
 
 
 class RaceViews(QObject):
-    """Owns the 3D view, the contour view and the loss plot for one controller.
+    """Owns the 3D view, the contour view, their colour bar and the loss plot for one controller.
 
     ``error(str)`` carries a message for the window to show when a click could
     not be applied (for example a start point outside the finite region).
@@ -56,6 +57,7 @@ class RaceViews(QObject):
         self.surface3d = SurfaceView3D(offscreen=offscreen)
         self.contour = ContourView()
         self.loss_plot = LossPlot()
+        self.colour_bar = ColourBar()
         self.anatomy = AnatomyOverlay(self.contour.plot_item)
         self.selected_start: int | None = None
         self.selected_runner: int | None = None
@@ -174,11 +176,13 @@ class RaceViews(QObject):
         self._levels = contour_levels(self._scale(grid.z))
         self.surface3d.set_surface(grid, c.minima, self._scale)
         self.contour.set_surface(grid, self._scale, self._levels)
+        self.colour_bar.set_scale(self._scale)
         self.contour.set_minima(c.minima)
         self.contour.show_domain(c.domain)
         self.contour.set_stretch(self.stretched)
         labels = ("w", "b") if c.in_batch_mode else ("x", "y")
         self.contour.set_axis_labels(*labels)
+        self.surface3d.set_axis_labels(*labels)
         self._fill_map()
         self._update_overlay()
 

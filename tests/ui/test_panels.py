@@ -226,16 +226,26 @@ def test_3d_view_fits_the_whole_surface_box_at_any_shape(controller, view_3d, qt
     widget = view_3d
     widget.resize(*size)
     view = widget.gl_view
-    qtbot.waitUntil(lambda: (view.width(), view.height()) == (size[0] - 76, size[1]))
+    qtbot.waitUntil(lambda: (view.width(), view.height()) == size)  # no colour bar beside it
     (x0, x1), (y0, y1) = widget._grid.domain
+    scale = widget._heights
     corners = [widget.project(x, y, h) for x in (x0, x1) for y in (y0, y1)
-               for h in (-np.inf, np.inf)]  # fmt: skip
+               for h in (scale.lo, scale.hi)]  # fmt: skip
     w, h = view.width(), view.height()
     assert all(0 <= p.x() <= w and 0 <= p.y() <= h for p in corners)
-    # As large as fits: some corner comes within a tenth of the width or height of an edge.
+    # As large as fits with the axes' labels: a corner or a label comes within a tenth of
+    # the width or height of an edge.
+    corners += [label_pixel(widget, point) for point, _ in widget.axes.labels.labels]
     slack = min(min(p.x(), w - p.x()) / w for p in corners)
     slack = min(slack, min(min(p.y(), h - p.y()) / h for p in corners))
     assert slack < 0.1
+
+
+def label_pixel(widget, point) -> QPoint:
+    """Pixel of a point of the 3D view's box."""
+    ndc = widget._mvp().map(point)
+    view = widget.gl_view
+    return QPoint(round((ndc.x() + 1) / 2 * view.width()), round((1 - ndc.y()) / 2 * view.height()))
 
 
 def test_batch_overlay_draws_the_current_mini_batch_loss(qtbot):

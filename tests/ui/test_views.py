@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QAction, QVector3D
+from PySide6.QtTest import QTest
 
 from gdstudio.engine.scenario import Scenario
 from gdstudio.engine.stop import Status
@@ -146,3 +148,72 @@ def test_window_view_menu_toggles_stretch(qtbot, tmp_path):
     assert window.views.stretched and window.views.contour.stretch
     window.controller.set_surface(RAVINE["surface"])  # a new surface: its own default
     assert window.stretch_action.isChecked() and window.views.stretched
+
+
+def surface_pixel(view, x: float, y: float) -> QPoint:
+    """The 3D view's pixel that shows the surface point above (x, y), from its render matrices."""
+    gl_view = view.gl_view
+    height = view._heights(np.array([x * x + y * y]))[0]  # the bowl's value, as drawn
+    box = view.to_box(np.array([x]), np.array([y]), np.array([height]))[0]
+    size = (0, 0, gl_view.width(), gl_view.height())
+    ndc = (gl_view.projectionMatrix(size, size) * gl_view.viewMatrix()).map(QVector3D(*box))
+    return QPoint(round((ndc.x() + 1) / 2 * gl_view.width()),
+                  round((1 - ndc.y()) / 2 * gl_view.height()))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("zoom", "azimuth", "elevation"),
+    [(1.0, -60, 38), (0.45, 30, 60), (0.3, 150, 25), (2.0, -120, 80), (0.6, 100, 30)],
+)
+def test_clicking_the_3d_surface_adds_a_start_at_the_point_under_the_cursor(
+    qtbot, tmp_path, zoom, azimuth, elevation
+):
+    window = open_window(qtbot, tmp_path, {**BOWL, "starts": []})
+    view, c = window.views.surface3d, window.controller
+    view.reset_camera()
+    distance = view.gl_view.opts["distance"] * zoom
+    view.gl_view.setCameraPosition(distance=distance, azimuth=azimuth, elevation=elevation)
+    (x0, x1), (y0, y1) = c.domain
+    for target in [(0.8, -0.5), (-0.3, 0.6)]:
+        pixel = surface_pixel(view, *target)
+        assert 0 <= pixel.x() < view.gl_view.width() and 0 <= pixel.y() < view.gl_view.height()
+        QTest.mouseClick(view.gl_view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0), pixel)
+        assert c.scenario.starts, (zoom, azimuth, elevation, target)
+        added = np.array(c.scenario.starts[-1])
+        assert abs(added[0] - target[0]) < 0.01 * (x1 - x0)
+        assert abs(added[1] - target[1]) < 0.01 * (y1 - y0)
+    assert len(c.scenario.starts) == 2
+
+
+def test_double_click_beside_the_surface_resets_the_camera(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path, BOWL)
+    view = window.views.surface3d
+    start = dict(view.gl_view.opts)
+    view.gl_view.setCameraPosition(distance=start["distance"] * 3, azimuth=75, elevation=10)
+    QTest.mouseDClick(view.gl_view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0), QPoint(3, 3))
+    for key in ("distance", "azimuth", "elevation"):
+        assert view.gl_view.opts[key] == pytest.approx(start[key])
+    reset = next(a for a in window.findChildren(QAction) if a.text() == "Reset &Camera")
+    view.gl_view.setCameraPosition(azimuth=10)
+    reset.trigger()
+    assert view.gl_view.opts["azimuth"] == pytest.approx(start["azimuth"])
+
+
+def test_3d_runs_leaving_the_domain_end_at_its_box_and_markers_keep_their_pixel_size(qtbot):
+    from gdstudio.ui.views.surface3d import BOX
+
+    scenario = {**BOWL, "optimizers": [{"name": "sgd", "lr": 1.2}, {"name": "sgd", "lr": 0.1}]}
+    views = RaceViews(RaceController(Scenario.from_dict(scenario)))
+    qtbot.addWidget(views.surface3d)
+    views.controller.run_to(50)
+    view = views.surface3d
+    lo, hi = BOX
+    for trail in view.trails:
+        assert trail.width >= 2
+        points = trail.pos
+        assert len(points) and np.all(points >= lo - 1e-5) and np.all(points <= hi + 1e-5)
+    flown = view.trails[0].pos  # the diverged runner reaches the box's face
+    assert np.isclose(np.abs(flown[:, :2]), 10.0).any() or np.isclose(flown[:, 2], hi[2]).any()
+    markers = view.markers.pos
+    assert np.all(markers >= lo - 1e-5) and np.all(markers <= hi + 1e-5)
+    assert view.markers.pxMode and view.markers.size >= 10  # a fixed size on screen, any zoom

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gdstudio.export.encoders import write_frames
@@ -72,6 +72,7 @@ class ExportCanvas(QWidget):
         else:
             self.views.contour.setParent(None)
         layout.addLayout(row, 3)
+        layout.addWidget(self.views.colour_bar)
         if options.with_loss:
             layout.addWidget(self.views.loss_plot, 1)
         self.setStyleSheet("background: white;")
@@ -89,7 +90,15 @@ class ExportCanvas(QWidget):
         if azimuth is not None:
             self.views.surface3d.gl_view.setCameraPosition(azimuth=azimuth)
         self.views.settle()
-        return qimage_to_rgb(self.grab().toImage())
+        image = self.grab().toImage()
+        gl_view = self.views.surface3d.gl_view
+        if gl_view.isVisible():
+            # QWidget.grab() composes the GL view without what it paints with a QPainter
+            # (the axes' labels): draw its own framebuffer over it.
+            painter = QPainter(image)
+            painter.drawImage(gl_view.mapTo(self, QPoint(0, 0)), gl_view.grabFramebuffer())
+            painter.end()
+        return qimage_to_rgb(image)
 
 
 def qimage_to_rgb(image: QImage) -> np.ndarray:

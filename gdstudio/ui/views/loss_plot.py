@@ -21,7 +21,7 @@ LOG_MIN_SPAN = 1.5
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def _power_label(k: int, m: int) -> str:
+def power_label(k: int, m: int = 1) -> str:
     """m·10ᵏ as a tick label: plain digits for moderate k, a power of ten otherwise."""
     if -3 <= k <= 3:
         return f"{m * 10.0**k:g}"
@@ -38,11 +38,11 @@ def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
     first, last = math.floor(lo), math.ceil(hi)
     decades = [k for k in range(first, last + 1) if lo <= k <= hi]
     every = max(1, math.ceil(len(decades) / 6))
-    major = [(float(k), _power_label(k, 1)) for k in decades if k % every == 0]
+    major = [(float(k), power_label(k, 1)) for k in decades if k % every == 0]
     between = [(k + math.log10(m), k, m) for k in range(first, last + 1) for m in range(2, 10)]
     between = [(v, k, m) for v, k, m in between if lo <= v <= hi]
     if len(decades) < 2:
-        major += [(v, _power_label(k, m)) for v, k, m in between if m in (2, 5)]
+        major += [(v, power_label(k, m)) for v, k, m in between if m in (2, 5)]
     minor = [(v, "") for v, _, _ in between] if len(decades) <= 6 else []
     return [sorted(major), minor]
 

@@ -7,10 +7,10 @@ the same camera. The mapping is kept and applied to trails and markers too.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
-import pyqtgraph as pg
 import pyqtgraph.opengl as gl
 from OpenGL.GL import GL_BLEND, GL_DEPTH_TEST, GL_ONE_MINUS_SRC_ALPHA, GL_SRC_ALPHA
 from pyqtgraph.opengl.GLViewWidget import GLViewMixin
@@ -20,10 +20,13 @@ from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gdstudio.engine.grid import Grid, HeightScale
+from gdstudio.ui.views.box_axes import BoxAxes, nice_ticks, tick_text
 from gdstudio.ui.views.colors import DIVERGED, height_colormap, rgba
+from gdstudio.ui.views.loss_plot import power_label
 from gdstudio.ui.views.trails import (
     ColourGroups,
     changed_runners,
+    clip_segments,
     diverged_at_end,
     last_points,
     segments,
@@ -34,7 +37,11 @@ HALF = 10.0
 HEIGHT = 8.0
 LIFT = 0.15
 """Trails ride this far above the surface (in box units) so they are never buried."""
+BOX = (np.array([-HALF, -HALF, 0.0]), np.array([HALF, HALF, HEIGHT + 2 * LIFT]))
+"""Trails and markers stay inside this box (the domain, up to its highest point)."""
 CLICK_SLOP_PX = 4
+CAMERA = {"pos": (0.0, 0.0, HEIGHT / 3), "elevation": 38.0, "azimuth": -60.0}
+"""Where the camera starts and View → Reset Camera puts it (the distance is fitted)."""
 CAMERA_DISTANCE = 28.0
 """Camera distance before the view knows its size (then :func:`fit_distance` sets it)."""
 FIT_MARGIN = 0.92
@@ -83,6 +90,9 @@ class _ReportsClicks:
             self._owner._on_click(pos)
         self._press = None
 
+    def mouseDoubleClickEvent(self, ev) -> None:
+        self._owner._on_double_click(ev.position().toPoint())
+
 
 class _GLWindowView(_ReportsClicks, GLViewMixin, QOpenGLWindow):
     """pyqtgraph's 3D view as a native GL window, for the app.
@@ -109,15 +119,14 @@ class _GLWidgetView(_ReportsClicks, gl.GLViewWidget):
         self._owner = owner
 
 
-def fit_distance(view: GLViewMixin, width: int, height: int) -> float:
-    """The nearest camera distance at which the whole box shows in a width × height view.
+def fit_distance(view: GLViewMixin, width: int, height: int, points: Sequence[QVector3D]) -> float:
+    """The nearest camera distance at which all ``points`` show in a width × height view.
 
-    The box's eight corners are projected with the view's own matrices (its angles
-    and centre kept) and the distance is bisected until they all fall within
-    :data:`FIT_MARGIN` of the edges.
+    The points (the box's corners and its axes' labels) are projected with the view's
+    own matrices (its angles and centre kept) and the distance is bisected until they
+    all fall within :data:`FIT_MARGIN` of the edges.
     """
-    corners = [QVector3D(x, y, z) for x in (-HALF, HALF) for y in (-HALF, HALF)
-               for z in (0.0, HEIGHT)]  # fmt: skip
+    corners = list(points)
     region = (0, 0, width, height)
     saved = view.opts["distance"]
 
@@ -138,7 +147,10 @@ def fit_distance(view: GLViewMixin, width: int, height: int) -> float:
 
 
 class SurfaceView3D(QWidget):
-    """3D surface, trails, markers, minima and a colorbar. ``point_picked(x, y)`` on a click.
+    """3D surface, trails, markers, minima and axes. ``point_picked(x, y)`` on a click.
+
+    A double click beside the surface resets the camera. Runs that leave the domain
+    (or climb above its highest point) are drawn up to the box's faces.
 
     ``offscreen`` builds the view on a QOpenGLWidget that renders without being
     shown, for export; the app uses a native GL window. Both draw the same items.
@@ -156,18 +168,13 @@ class SurfaceView3D(QWidget):
             self.gl_container = QWidget.createWindowContainer(self.gl_view, self)
         self.gl_container.setMinimumSize(120, 120)
         self.gl_view.setBackgroundColor("w")
-        self.gl_view.setCameraPosition(pos=QVector3D(0, 0, HEIGHT / 3), distance=CAMERA_DISTANCE,
-                                       elevation=42, azimuth=-60)  # fmt: skip
-        self.colorbar_widget = pg.GraphicsLayoutWidget()
-        self.colorbar_widget.setFixedWidth(76)
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=height_colormap(),
-                                        interactive=False, width=14)  # fmt: skip
-        self.colorbar_widget.addItem(self.colorbar)
+        self.gl_view.setCameraPosition(pos=QVector3D(*CAMERA["pos"]), distance=CAMERA_DISTANCE,
+                                       elevation=CAMERA["elevation"], azimuth=CAMERA["azimuth"])  # fmt: skip
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
         layout.addWidget(self.gl_container, 1)
-        layout.addWidget(self.colorbar_widget)
+        self.axes = BoxAxes(self.gl_view, HALF, HEIGHT)
+        self._axis_names = ("x", "y")
 
         self.surface: gl.GLSurfacePlotItem | None = None
         self.minima = gl.GLScatterPlotItem(size=14, color=(1, 1, 1, 1), pxMode=True)
@@ -195,19 +202,32 @@ class SurfaceView3D(QWidget):
     def resizeEvent(self, event) -> None:
         """Keep the whole box in view, as large as it fits, whatever the view's shape."""
         super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
         w, h = max(self.gl_container.width(), 1), max(self.gl_container.height(), 1)
-        self.gl_view.setCameraPosition(distance=fit_distance(self.gl_view, w, h))
+        corners = [(x, y, z) for x in (-HALF, HALF) for y in (-HALF, HALF) for z in (0.0, HEIGHT)]
+        points = [QVector3D(*p) for p in corners] + [p for p, _ in self.axes.labels.labels]
+        self.gl_view.setCameraPosition(distance=fit_distance(self.gl_view, w, h, points))
+
+    def reset_camera(self) -> None:
+        """The camera as it starts: from the front right, a little above, the whole box in view."""
+        self.gl_view.setCameraPosition(pos=QVector3D(*CAMERA["pos"]), elevation=CAMERA["elevation"],
+                                       azimuth=CAMERA["azimuth"])  # fmt: skip
+        self._fit()
 
     # ------------------------------------------------------------------ mapping
     def to_box(self, x: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """Data (x, y, displayed height) -> box coordinates, shape (N, 3)."""
+        """Data (x, y, displayed height) -> box coordinates, shape (N, 3); points off the
+        domain or above its heights land outside the box."""
         (x0, x1), (y0, y1) = self._grid.domain if self._grid else ((-1, 1), (-1, 1))
         span = max(self._zmax - self._zmin, 1e-300)
-        return np.column_stack([
-            (np.asarray(x) - x0) / (x1 - x0) * 2 * HALF - HALF,
-            (np.asarray(y) - y0) / (y1 - y0) * 2 * HALF - HALF,
-            (np.clip(h, self._zmin, self._zmax) - self._zmin) / span * HEIGHT,
-        ])  # fmt: skip
+        with np.errstate(all="ignore"):
+            return np.column_stack([
+                (np.asarray(x) - x0) / (x1 - x0) * 2 * HALF - HALF,
+                (np.asarray(y) - y0) / (y1 - y0) * 2 * HALF - HALF,
+                (np.asarray(h) - self._zmin) / span * HEIGHT,
+            ])  # fmt: skip
 
     # ------------------------------------------------------------------ surface
     def set_surface(self, grid: Grid, minima: np.ndarray, scale: HeightScale) -> None:
@@ -226,14 +246,45 @@ class SurfaceView3D(QWidget):
                                             smooth=True)  # fmt: skip
         self.surface.setGLOptions("opaque")
         self.gl_view.addItem(self.surface)
+        self.surface.setDepthValue(-1)  # drawn first: the axes and trails go over it
         self._minima = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
         m = self._minima
         lifted = self.to_box(m[:, 0], m[:, 1], self._surface_height(m)) + [0, 0, LIFT * 2]
         self.minima.setData(pos=lifted if len(m) else np.zeros((0, 3)))
-        self.colorbar.setLevels((self._zmin, self._zmax))
-        self.colorbar.axis.setLabel(scale.label)
+        self._draw_axes()
+        self._fit()
         self._draw_starts()
         self._shown_cache = None
+
+    def set_axis_labels(self, x: str, y: str) -> None:
+        """Axis names: x/y for functions, w/b for models."""
+        self._axis_names = (x, y)
+        self._draw_axes()
+
+    def _draw_axes(self) -> None:
+        """Ticks in data units along the box: x and y over the domain, heights up its side."""
+        if self._grid is None:
+            return
+        (x0, x1), (y0, y1) = self._grid.domain
+        ones = np.ones(1)
+
+        def along(lo: float, hi: float, to_box) -> list[tuple[float, str]]:
+            ticks = nice_ticks(lo, hi)
+            step = float(np.diff(ticks)[0]) if len(ticks) > 1 else 1.0
+            return [(float(to_box(v)), tick_text(v, step)) for v in ticks]
+
+        x_ticks = along(x0, x1, lambda v: self.to_box(v * ones, y0 * ones, ones)[0, 0])
+        y_ticks = along(y0, y1, lambda v: self.to_box(x0 * ones, v * ones, ones)[0, 1])
+        scale = self._heights
+        if scale.log:  # ticks at powers of ten of f − min f
+            powers = [k for k in range(math.ceil(scale.lo), math.floor(scale.hi) + 1)]
+            z_ticks = [(float(self.to_box(ones, ones, k * ones)[0, 2]), power_label(k))
+                       for k in powers[:: max(1, math.ceil(len(powers) / 6))]]  # fmt: skip
+            name = "f − min f"
+        else:
+            z_ticks = along(scale.lo, scale.hi, lambda v: self.to_box(ones, ones, v * ones)[0, 2])
+            name = "f"
+        self.axes.set_ticks(x_ticks, y_ticks, z_ticks, (*self._axis_names, name))
 
     # ------------------------------------------------------------------ runners
     def set_runners(self, colors: Sequence[str], labels: Sequence[str]) -> None:
@@ -294,11 +345,12 @@ class SurfaceView3D(QWidget):
                 pts = trajectory[: shown[r], r]
                 h = self._heights(values[: shown[r], r])
                 lines.append(segments(self.to_box(pts[:, 0], pts[:, 1], h) + [0, 0, LIFT]))
-            self.trails[g].setData(pos=np.concatenate(lines))
+            self.trails[g].setData(pos=clip_segments(np.concatenate(lines), *BOX))
         self._shown_cache = shown.copy()
         current = last_points(trajectory, shown)
         now = values[np.maximum(shown - 1, 0), np.arange(len(shown))] if len(shown) else shown
         box = self.to_box(current[:, 0], current[:, 1], self._heights(now)) + [0, 0, LIFT * 2]
+        box = np.clip(np.nan_to_num(box, nan=HEIGHT), *BOX)  # a runner gone off: at the box's face
         diverged = diverged_at_end(status, counts, shown)
         # Always an (R, 4) array, even for no runners: pyqtgraph keeps a colour buffer
         # once it has seen per-point colours and cannot go back to a single colour.
@@ -329,9 +381,11 @@ class SurfaceView3D(QWidget):
                 for side in (1.0, -1.0):
                     wing = np.array([-u[0] + side * 0.5 * u[1], -u[1] - side * 0.5 * u[0], 0.0])
                     ends += [end, end + head * wing]
-            pos += ends
-            colors += [rgba(color)] * len(ends)
-        self.arrows.setData(pos=np.array(pos), color=np.array(colors, dtype=np.float32))
+            drawn = clip_segments(np.array(ends), *BOX)  # a huge step ends at the box
+            pos += list(drawn)
+            colors += [rgba(color)] * len(drawn)
+        self.arrows.setData(pos=np.array(pos).reshape(-1, 3),
+                            color=np.array(colors, dtype=np.float32).reshape(-1, 4))  # fmt: skip
 
     # ------------------------------------------------------------------ picking and grabbing
     def _mvp(self) -> QMatrix4x4:
@@ -400,6 +454,11 @@ class SurfaceView3D(QWidget):
         hit = self.pick(pixel)
         if hit is not None:
             self.point_picked.emit(*hit)
+
+    def _on_double_click(self, pixel: QPoint) -> None:
+        """A double click beside the surface puts the camera back (on it, the click added a start)."""
+        if self.pick(pixel) is None:
+            self.reset_camera()
 
     def grab_frame(self) -> QImage:
         """The rendered GL view as an image."""

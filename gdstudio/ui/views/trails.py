@@ -77,3 +77,33 @@ def segments(points: np.ndarray) -> np.ndarray:
     if len(points) < 2:
         return np.zeros((0, points.shape[1]))
     return np.repeat(points, 2, axis=0)[1:-1]
+
+
+def clip_segments(pairs: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Line-mode point pairs (2N, 3) cut to the box [lo, hi] (Liang–Barsky, vectorized).
+
+    A segment inside stays as it is, one that crosses the box's faces is cut at
+    them, one wholly outside (or not finite) is dropped: a run that leaves the
+    domain ends at the box instead of streaking across the scene.
+    """
+    if not len(pairs):
+        return pairs
+    a, b = pairs[0::2], pairs[1::2]
+    if np.all((a >= lo) & (a <= hi)) and np.all((b >= lo) & (b <= hi)):
+        return pairs  # the usual case, at no cost
+    d = b - a
+    t0, t1 = np.zeros(len(a)), np.ones(len(a))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for axis in range(a.shape[1]):
+            for bound, sign in ((lo[axis], -1.0), (hi[axis], 1.0)):
+                p, q = sign * d[:, axis], sign * (bound - a[:, axis])
+                t = q / p
+                parallel_out = (p == 0) & (q < 0)
+                t0 = np.where(p < 0, np.maximum(t0, t), t0)
+                t1 = np.where(p > 0, np.minimum(t1, t), t1)
+                t1 = np.where(parallel_out, -1.0, t1)
+    keep = (t0 <= t1) & np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    out = np.empty((2 * int(keep.sum()), a.shape[1]))
+    out[0::2] = a[keep] + t0[keep, None] * d[keep]
+    out[1::2] = a[keep] + t1[keep, None] * d[keep]
+    return out
