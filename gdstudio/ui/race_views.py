@@ -253,6 +253,7 @@ class RaceViews(QObject):
 
     def _update_loss_plot(self) -> None:
         h = self.controller.history()
+        self.loss_plot.set_planned_steps(self.controller.planned_steps)
         self.loss_plot.show_state(h.loss, h.grad_norm, h.counts, h.status,
                                   upto_step=self.controller.shown_step)  # fmt: skip
 

@@ -265,12 +265,47 @@ def test_batch_overlay_draws_the_current_mini_batch_loss(qtbot):
     assert not views.contour._overlay_lines
 
 
-def test_log_floor_sits_a_decade_below_the_smallest_positive_value_shown():
-    values = np.array([[4.0, 1.0], [0.0, 3e-7], [2e-9, 1e-12]])
+def test_log_floor_sits_a_decade_below_the_least_value_and_at_most_8_below_the_median():
+    values = np.array([[4.0, 1.0], [0.5, 3e-7], [2e-9, 1e-12]])
     assert log_floor(values, np.array([2, 2])) == (1e-8, True)  # 3e-7 -> 1e-8
-    assert log_floor(values, np.array([3, 1])) == (1e-10, True)  # 2e-9; 1e-12 is not shown
+    assert log_floor(values, np.array([2, 1])) == (0.01, True)  # 0.5; 3e-7 is not shown
+    # 2e-9 (and 1e-12 with it) lies over 8 decades below the median (0.5): the floor stops
+    assert log_floor(values, np.array([3, 3])) == (1e-9, True)
+    outlier = np.array([[1.0], [0.5], [0.3], [1e-29], [0.0]])
+    assert log_floor(outlier, np.array([5])) == (1e-9, True)  # not 1e-30
     assert log_floor(np.zeros((2, 1)), np.array([2])) == (1.0, True)
     assert log_floor(np.array([[1.0], [-2.0]]), np.array([2])) == (0.1, False)
+
+
+def test_loss_plot_keeps_its_range_and_marks_a_lone_tiny_value_and_a_zero(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    steps = np.arange(40.0)
+    loss = np.column_stack([10.0 * 0.8**steps, 5.0 * 0.9**steps, 3.0 * 0.85**steps])
+    loss[20, 1] = 1e-29  # one runner touches 1e-29 once
+    loss[30:, 2] = 0.0  # another lands exactly on the minimum
+    grad = np.sqrt(loss)
+    plot.set_runners(["#e6194b", "#1f77b4", "#2ca02c"], ["a", "b", "c"])
+    plot.set_planned_steps(50)
+    plot.show_state(loss, grad, np.full(3, 40), np.zeros(3, np.int8))
+    low = plot.loss_item.getViewBox().viewRange()[1][0]
+    assert low > np.log10(np.median(loss[loss > 0])) - 10  # not squashed down to 1e-29
+    x, y = plot.clipped[0].getData()
+    assert sorted(x.tolist()) == [20.0, *range(30, 40)]  # the 1e-29 and the zeros, marked
+    np.testing.assert_allclose(y, np.log10(plot._floors[0]))  # on the floor
+    brushes = {b.color().name() for b in plot.clipped[0].data["brush"]}
+    assert brushes == {"#1f77b4", "#2ca02c"}  # in their runners' colours
+    assert plot.loss_item.getViewBox().viewRange()[0][1] == pytest.approx(50, rel=0.05)
+
+
+def test_loss_hover_names_each_runner_in_its_shade(qtbot):
+    c = RaceController(
+        Scenario.from_dict({**SMALL, "starts": [[2.0, 2.0], [-1.0, 1.5], [0.5, -2.0]]})
+    )
+    plot = finished_race_plot(c, qtbot)
+    text = plot.hover_text(5)
+    for color, label in zip(c.runner_colors(), c.runner_labels(), strict=True):
+        assert f"<span style='color:{color}'>■</span> {label}: f = " in text
 
 
 def finished_race_plot(controller: RaceController, qtbot) -> LossPlot:

@@ -18,6 +18,10 @@ AXIS_WIDTH = 56
 """Pixels of each plot's left axis: room for labels such as 10⁻¹² or 1.5e+04."""
 LOG_MIN_SPAN = 1.5
 """Fewest decades a log axis shows, so that some power of ten is labelled."""
+FLOOR_DECADES = 8
+"""Most decades a log axis reaches below the median of the values shown."""
+CLIPPED_SYMBOL = "t"
+"""Points below a log axis's floor are drawn on it with this marker (a downward triangle)."""
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -48,11 +52,14 @@ def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
 
 
 def log_floor(values: np.ndarray, shown: np.ndarray) -> tuple[float, bool]:
-    """Where a log axis draws zeros, and whether no value is negative.
+    """Where a log axis stops, and whether no value is negative.
 
     ``values[:shown[r], r]`` are the points shown of runner r. The floor is a
-    power of ten a decade or more below the smallest positive value (so it
-    changes at most once per decade); 1 when there is none.
+    power of ten a decade below the smallest positive value, but never more than
+    :data:`FLOOR_DECADES` decades below the median of the positive values: one
+    runner landing on 10⁻²⁹ (or exactly on 0) must not squash every other curve
+    into a line. It moves only between powers of ten; 1 when nothing is positive.
+    Points below it are drawn on it and marked (see :meth:`LossPlot.show_state`).
     """
     rows = int(shown.max()) if len(shown) else 0
     block = values[:rows]
@@ -62,18 +69,22 @@ def log_floor(values: np.ndarray, shown: np.ndarray) -> tuple[float, bool]:
         nonneg = not bool(np.any(block[inside] < 0))
     if not len(positive):
         return 1.0, nonneg
-    return 10.0 ** (np.floor(np.log10(positive.min())) - 1), nonneg
+    below_least = np.floor(np.log10(positive.min())) - 1
+    below_median = np.floor(np.log10(np.median(positive))) - FLOOR_DECADES
+    return 10.0 ** max(below_least, below_median), nonneg
 
 
 class LossPlot(QWidget):
     """Two stacked plots sharing the step axis: loss (log y) and gradient norm (log y).
 
     The loss axis turns linear when a loss is negative (e.g. Styblinski-Tang).
-    An exact zero (a runner that lands on the minimum) is drawn on a floor a
-    decade below the smallest positive value shown, so it neither hides the
-    other curves nor stretches the axis to 10⁻³⁰⁰. The x range grows by doubling
+    An exact zero (a runner that lands on the minimum), or a value many decades
+    under the rest, is drawn on a floor (see :func:`log_floor`) and marked with a
+    small triangle there, so it neither hides the other curves nor stretches the
+    axis to 10⁻³⁰⁰. The step axis spans the race's planned steps, set once
     instead of auto-ranging every frame, which is what made naive loss plots the
-    slowest part of a frame.
+    slowest part of a frame. Each runner has its own shade (see
+    :func:`~gdstudio.ui.views.colors.shades`); hovering lists them at the step.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -109,7 +120,15 @@ class LossPlot(QWidget):
         self.loss_item.addItem(self.hover, ignoreBounds=True)
         self.loss_curves: list[pg.PlotCurveItem] = []
         self.grad_curves: list[pg.PlotCurveItem] = []
+        self.clipped = [pg.ScatterPlotItem(symbol=CLIPPED_SYMBOL, size=7, pen=None)
+                        for _ in range(2)]  # fmt: skip
+        """Per plot, the points below its floor, drawn on it in their runner's colour."""
+        self.loss_item.addItem(self.clipped[0])
+        self.grad_item.addItem(self.clipped[1])
+        self._clipped_points: list[dict[int, tuple]] = [{}, {}]
         self.labels: list[str] = []
+        self.colors: list[str] = []
+        self.planned_steps = 0
         self._groups = ColourGroups([])
         self.shown_step: int | None = None
         self._x_max = 0
@@ -133,8 +152,16 @@ class LossPlot(QWidget):
                 item.addItem(curve)
                 curves.append(curve)
         self.labels = list(labels)
+        self.colors = list(colors)
+        self._clipped_points = [{}, {}]
         self._shown_cache = None
         self._x_max = 0
+
+    def set_planned_steps(self, steps: int) -> None:
+        """The race's length: the step axis spans it (and grows when the race goes on)."""
+        if steps != self.planned_steps:
+            self.planned_steps = int(steps)
+            self._x_max = 0
 
     def show_state(
         self,
@@ -166,18 +193,41 @@ class LossPlot(QWidget):
                 steps = joined([np.arange(shown[r], dtype=np.float64) for r in members])
                 f = joined([loss[: shown[r], r] for r in members])
                 g = joined([grad_norm[: shown[r], r] for r in members])
-                f = np.log10(np.maximum(f, loss_floor)) if self.loss_log else f
+                if self.loss_log:
+                    self._note_clipped(0, group, steps, f, loss_floor)
+                    f = np.log10(np.maximum(f, loss_floor))
                 self.loss_curves[group].setData(steps, f)
+                self._note_clipped(1, group, steps, g, grad_floor)
                 self.grad_curves[group].setData(steps, np.log10(np.maximum(g, grad_floor)))
+            self._show_clipped()
         self._shown_cache = shown.copy()
         self._fit_y(self.loss_item, self.loss_curves, self.loss_log, relabel)
         self._fit_y(self.grad_item, self.grad_curves, True, False)
-        if longest > self._x_max:
-            self._x_max = max(16, 2 ** int(np.ceil(np.log2(longest + 1))))
-            self.loss_item.setXRange(0, self._x_max, padding=0.02)
+        reach = max(self.planned_steps, longest - 1, 1)
+        if reach != self._x_max:  # the race's length (or beyond, once play goes on)
+            self._x_max = reach
+            self.loss_item.setXRange(0, reach, padding=0.02)
         step = upto_step if upto_step is not None else longest - 1
         for line in self.step_lines:
             line.setValue(step)
+
+    def _note_clipped(self, plot: int, group: int, steps: np.ndarray, values: np.ndarray,
+                      floor: float) -> None:  # fmt: skip
+        """Remember which of a group's points lie below the plot's floor (zeros included)."""
+        below = np.isfinite(values) & (values < floor)
+        color = self._groups.colors[group]
+        self._clipped_points[plot][group] = (steps[below], np.log10(floor), color)
+
+    def _show_clipped(self) -> None:
+        for plot, scatter in enumerate(self.clipped):
+            marks = [(x, np.full(len(x), y), c) for x, y, c in self._clipped_points[plot].values()
+                     if len(x) and (plot == 1 or self.loss_log)]  # fmt: skip
+            if not marks:
+                scatter.setData(x=[], y=[])
+                continue
+            brushes = [pg.mkBrush(c) for x, _, c in marks for _ in range(len(x))]
+            scatter.setData(x=np.concatenate([m[0] for m in marks]),
+                            y=np.concatenate([m[1] for m in marks]), brush=brushes)  # fmt: skip
 
     @staticmethod
     def _fit_y(item: pg.PlotItem, curves: list[pg.PlotCurveItem], log: bool, force: bool) -> None:
@@ -229,7 +279,8 @@ class LossPlot(QWidget):
         here.sort(key=lambda r: loss[step, r])
         rows = [f"<b>step {step}</b>"]
         for r in here[:HOVER_ROWS]:
-            rows.append(f"{self.labels[r]}: f = {loss[step, r]:.4g}, "
+            swatch = f"<span style='color:{self.colors[r]}'>■</span> " if self.colors else ""
+            rows.append(f"{swatch}{self.labels[r]}: f = {loss[step, r]:.4g}, "
                         f"‖∇f‖ = {grad_norm[step, r]:.3g}")  # fmt: skip
         if len(here) > HOVER_ROWS:
             rows.append(f"… and {len(here) - HOVER_ROWS} more")
