@@ -2,18 +2,22 @@
 
 Bad input never gives a traceback: it prints one line on stderr and exits with
 status 2. Heavy imports (Qt, sympy) happen only in the commands that need them,
-so ``gdstudio list`` and ``gdstudio run`` start fast.
+so ``gdstudio list`` and ``gdstudio run`` start fast. While ``run`` and
+``export`` work, SIGTERM and SIGHUP unwind the program as Ctrl-C does, so the
+temporary files of an unfinished output are removed.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from gdstudio import __version__
+from gdstudio.termination import Terminated, signals_unwind
 
 EXIT_BAD_INPUT = 2
 LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
@@ -74,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated as exc:
+        return 128 + exc.signum
 
 
 def _one_line(exc: BaseException) -> str:
@@ -83,7 +89,8 @@ def _one_line(exc: BaseException) -> str:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        return _cmd_run(args)
+        with signals_unwind():
+            return _cmd_run(args)
     if args.command == "list":
         print(format_list(args.what))
         return 0
@@ -93,7 +100,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "export":
         from gdstudio.export.command import export_command
 
-        return export_command(args)
+        with signals_unwind():
+            return export_command(args)
     return _cmd_app(args.file if args.command == "open" else None)
 
 
@@ -105,21 +113,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.file)
     if args.steps is not None:
-        if args.steps < 0:
-            raise UsageError(f"gdstudio run: --steps must be >= 0, got {args.steps}")
-        scenario = scenario.with_changes(steps=args.steps)
+        scenario = scenario.with_steps(args.steps, "--steps")
+    scenario.check_runnable(source=str(args.file))
     race = scenario.race()
     race.run()
     records = run_records(scenario, race)
     text = to_json(records) if args.format == "json" else to_csv(records)
     if args.output is None:
-        sys.stdout.write(text)
+        _write_stdout(text)
         return 0
     try:
         atomic_write_text(args.output, text)
     except OSError as exc:
         raise ScenarioError("", f"{args.output}: cannot write: {exc.strerror or exc}") from None
     return 0
+
+
+def _write_stdout(text: str) -> None:
+    """Results are UTF-8 whatever the terminal's locale (a label may be any text)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    binary.write(text.encode("utf-8"))
+    binary.flush()
 
 
 def format_list(what: str) -> str:

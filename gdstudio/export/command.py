@@ -1,19 +1,32 @@
-"""``gdstudio export``: render a scenario to GIF, MP4 or PNG without a window."""
+"""``gdstudio export``: render a scenario to GIF, MP4 or PNG without a window.
+
+The command first checks everything (bad input is answered at once, exit 2),
+then renders in a worker: the same command run again with :data:`WORKER_ENV`
+set, in its own session (a Ctrl-C reaches this process, which stops the worker
+once) and tied to this process, so it ends when this one ends, even by
+``kill -9``. A worker stopped by a signal removes its temporary file, so nothing
+is left at the target. Without a display the worker starts its own Xvfb, tied
+to it in turn: stopped after Qt's objects are gone, or killed with the worker.
+"""
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.scenario import load_scenario
-from gdstudio.export.display import NoDisplayError, has_display, virtual_display
+from gdstudio.engine.scenario import Scenario, load_scenario
+from gdstudio.export.child_process import spawn_tied, stop
+from gdstudio.export.display import NoDisplayError, find_xvfb, has_display, start_virtual_display
 from gdstudio.export.encoders import ExportError, format_of
+from gdstudio.export.options import ExportOptions
+from gdstudio.termination import check_terminated
 
-EXIT_BAD_INPUT = 2
+WORKER_ENV = "GDSTUDIO_EXPORT_WORKER"
+"""Set (to "1") in the environment of the process that renders."""
 
 
 class ExportUsageError(GdstudioError):
@@ -33,38 +46,64 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def export_command(args: argparse.Namespace) -> int:
     """Run the export subcommand; bad input raises GdstudioError (exit 2 in the CLI)."""
-    fmt = _checked_format(args.output)
+    _checked_format(args.output)
     size = parse_size(args.size)
     if not 1 <= args.fps <= 120:
         raise ExportUsageError(f"--fps must be between 1 and 120, got {args.fps}")
-    if args.steps is not None and args.steps < 0:
-        raise ExportUsageError(f"--steps must be >= 0, got {args.steps}")
     scenario = load_scenario(args.file)
     if args.steps is not None:
-        scenario = scenario.with_changes(steps=args.steps)
-    view = args.view
-    if has_display():
-        return _render(scenario, args.output, fmt, view, size, args.fps)
+        scenario = scenario.with_steps(args.steps, "--steps")
+    scenario.check_runnable(source=str(args.file))
+    options = ExportOptions(view=args.view, size=size, fps=args.fps)
+    if args.output.suffix.lower() != ".png":
+        try:
+            options.check_budget(scenario.steps)
+        except ExportError as exc:
+            raise ExportUsageError(str(exc)) from None
+    if os.environ.get(WORKER_ENV) == "1":
+        return _work(scenario, args.output, options)
+    if not has_display() and args.view != "contour":
+        try:
+            find_xvfb()
+        except NoDisplayError as exc:
+            raise ExportUsageError(f"cannot render the {args.view} view: {exc}") from None
+    return _supervise(args)
+
+
+def _supervise(args: argparse.Namespace) -> int:
+    """Run the worker and wait for it; if we are interrupted, stop it first."""
+    child = ["export", str(args.file), "-o", str(args.output), "--view", args.view,
+             "--size", args.size, "--fps", str(args.fps)]  # fmt: skip
+    if args.steps is not None:
+        child += ["--steps", str(args.steps)]
+    # A frozen bundle is its own interpreter; elsewhere run the package as a module.
+    program = (
+        [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "gdstudio"]
+    )
+    worker = spawn_tied([*program, *child], env={**os.environ, WORKER_ENV: "1"},
+                        start_new_session=True)  # fmt: skip
     try:
-        with virtual_display():
-            # Qt renders in a child process that ends before our Xvfb stops.
-            child = ["export", str(args.file), "-o", str(args.output), "--view", view,
-                     "--size", args.size, "--fps", str(args.fps)]  # fmt: skip
-            if args.steps is not None:
-                child += ["--steps", str(args.steps)]
-            # A frozen bundle is its own interpreter; elsewhere run the package as a module.
-            program = (
-                [sys.executable]
-                if getattr(sys, "frozen", False)
-                else [sys.executable, "-m", "gdstudio"]
-            )
-            return subprocess.run([*program, *child]).returncode
-    except NoDisplayError as exc:
-        if view != "contour":
-            raise ExportUsageError(f"cannot render the {view} view: {exc}") from None
-        print("gdstudio: no X server: rendering the contour view without OpenGL", file=sys.stderr)
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        return _render(scenario, args.output, fmt, view, size, args.fps)
+        code = worker.wait()
+    except BaseException:
+        stop(worker)
+        raise
+    return code if code >= 0 else 128 - code
+
+
+def _work(scenario: Scenario, output: Path, options: ExportOptions) -> int:
+    """Render in this process, on a private X server when there is no display."""
+    if not has_display():
+        try:
+            xvfb = start_virtual_display()
+        except NoDisplayError:
+            print("gdstudio: no X server: rendering the contour view without OpenGL",
+                  file=sys.stderr)  # fmt: skip
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        else:
+            # Exit handlers run last-registered first: this one, registered before Qt
+            # is imported, stops the X server after PySide's has destroyed Qt's objects.
+            atexit.register(stop, xvfb, 5.0)
+    return _render(scenario, output, options)
 
 
 def _checked_format(path: Path) -> str:
@@ -74,15 +113,19 @@ def _checked_format(path: Path) -> str:
         raise ExportUsageError(str(exc)) from None
 
 
-def _render(scenario, output: Path, fmt: str, view: str, size, fps: int) -> int:
-    from gdstudio.export.render import ExportOptions, export_scenario
+def _render(scenario: Scenario, output: Path, options: ExportOptions) -> int:
+    from gdstudio.export.render import export_scenario
     from gdstudio.ui.qt_setup import make_app
 
     make_app(["gdstudio-export"])
-    options = ExportOptions(view=view, size=size, fps=fps)
     bar = _ProgressBar() if sys.stderr.isatty() else None
+
+    def progress(done: int, total: int) -> bool:
+        check_terminated()
+        return bar.update(done, total) if bar else True
+
     try:
-        export_scenario(scenario, output, options, progress=bar.update if bar else None)
+        export_scenario(scenario, output, options, progress=progress)
     except ExportError as exc:
         raise ExportUsageError(str(exc)) from None
     finally:

@@ -2,7 +2,9 @@
 
 Frames are ``(H, W, 3)`` uint8 arrays. Nothing is written at the destination
 until the last frame is encoded: output goes to a temporary file beside it and
-is renamed into place, so a cancel, a failure or a full disk leaves nothing.
+is renamed into place (or written through to a device, see
+:func:`gdstudio.engine.files.replace_with`), so a cancel, a failure, a signal or
+a full disk leaves nothing.
 
 GIF uses one global palette (median cut over a few sample frames) applied
 without dithering, which keeps a colormap's gradient smooth and lets Pillow
@@ -13,14 +15,12 @@ ffmpeg, which browsers and slide software play.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from gdstudio.engine.files import replace_with
+from gdstudio.engine.files import replace_with, temporary_for
 
 FORMATS = ("gif", "mp4", "png")
 
@@ -62,11 +62,9 @@ def write_frames(
     if not folder.is_dir():
         raise ExportError(f"{path}: folder {folder} does not exist")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{kind}", dir=folder)
+        tmp = temporary_for(path, f".{kind}")
     except OSError as exc:
         raise ExportError(f"{path}: cannot write there: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
         counted = _counting(frames, progress)
         if kind == "png":

@@ -9,9 +9,7 @@ exactly what the app shows for the same scenario and step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,36 +19,9 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QW
 
 from gdstudio.engine.scenario import Scenario
 from gdstudio.export.encoders import ExportError, write_frames
+from gdstudio.export.options import VIEWS, ExportOptions
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.race_views import RaceViews
-
-VIEWS = ("3d", "contour", "both")
-DEFAULT_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What to render: view, size, timing, camera orbit and overlays."""
-
-    view: str = "contour"
-    size: tuple[int, int] = (960, 540)
-    fps: int = 30
-    steps: int | None = None
-    """Steps to animate (default: the scenario's)."""
-    steps_per_frame: int | None = None
-    """Default: as many as keep the animation near ten seconds."""
-    orbit_degrees: float = 0.0
-    """Total turn of the 3D camera over the animation."""
-    with_loss: bool = False
-    legend: bool = True
-
-    def frame_steps(self, total_steps: int) -> list[int]:
-        """The race step shown by each frame (the last frame shows the last step)."""
-        per = self.steps_per_frame or max(1, math.ceil(total_steps / (self.fps * DEFAULT_SECONDS)))
-        steps = list(range(0, total_steps + 1, per))
-        if steps[-1] != total_steps:
-            steps.append(total_steps)
-        return steps
 
 
 def legend_html(controller: RaceController) -> str:
@@ -146,11 +117,16 @@ def export_scenario(
     """Render and encode ``scenario`` to ``output`` (.gif, .mp4 or .png); returns frames written.
 
     A PNG is the single frame at the last step. ``progress(done, total)``
-    returning False cancels; nothing is left at ``output`` then.
+    returning False cancels; nothing is left at ``output`` then. ExportError,
+    before anything is computed, when the animation would be more frames than
+    :meth:`ExportOptions.check_budget` allows.
     """
+    steps = options.steps if options.steps is not None else scenario.steps
+    if output.suffix.lower() != ".png":
+        options.check_budget(steps)
     canvas = ExportCanvas(scenario, options)
     try:
-        last = canvas.run_race(options.steps if options.steps is not None else scenario.steps)
+        last = canvas.run_race(steps)
         steps = [last] if output.suffix.lower() == ".png" else options.frame_steps(last)
         total = len(steps)
         tick = (lambda done: progress(done, total)) if progress else None
