@@ -2,9 +2,9 @@
 
 Bad input never gives a traceback: it prints one line on stderr and exits with
 status 2. Heavy imports (Qt, sympy) happen only in the commands that need them,
-so ``gdstudio list`` and ``gdstudio run`` start fast. While ``run`` and
-``export`` work, SIGTERM and SIGHUP unwind the program as Ctrl-C does, so the
-temporary files of an unfinished output are removed.
+so ``gdstudio list`` and ``gdstudio run`` start fast. ``run`` and ``export``
+stop between units of work on SIGINT, SIGTERM or SIGHUP (exit status 128 + the
+signal's number) and leave no temporary file behind.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gdstudio import __version__
-from gdstudio.termination import Terminated, signals_unwind
+from gdstudio.termination import Terminated, check_terminated, signals_deferred
 
 EXIT_BAD_INPUT = 2
 LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
+RUN_CHUNK = 64
+"""Steps ``run`` makes between looks at whether a signal asked it to stop."""
 
 
 class UsageError(Exception):
@@ -89,7 +91,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        with signals_unwind():
+        with signals_deferred():
             return _cmd_run(args)
     if args.command == "list":
         print(format_list(args.what))
@@ -100,7 +102,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "export":
         from gdstudio.export.command import export_command
 
-        with signals_unwind():
+        with signals_deferred():
             return export_command(args)
     return _cmd_app(args.file if args.command == "open" else None)
 
@@ -116,9 +118,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = scenario.with_steps(args.steps, "--steps")
     scenario.check_runnable(source=str(args.file))
     race = scenario.race()
-    race.run()
+    while not race.done:
+        race.step(RUN_CHUNK)
+        check_terminated()
     records = run_records(scenario, race)
+    check_terminated()
     text = to_json(records) if args.format == "json" else to_csv(records)
+    check_terminated()
     if args.output is None:
         _write_stdout(text)
         return 0

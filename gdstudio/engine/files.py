@@ -77,12 +77,13 @@ def _read_regular(path: Path, source: str) -> bytes:
         raise ScenarioError("", "no such file", source) from None
     except OSError as exc:
         raise ScenarioError("", f"cannot read: {exc.strerror or exc}", source) from None
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
         if stat.S_ISDIR(mode):
             raise ScenarioError("", "is a folder, not a file", source)
-        if not stat.S_ISREG(mode):
-            raise ScenarioError("", "is not a regular file (a device, pipe or socket)", source)
+        raise ScenarioError("", "is not a regular file (a device, pipe or socket)", source)
+    with os.fdopen(fd, "rb") as fh:
         try:
             data = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:

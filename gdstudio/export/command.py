@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -83,11 +84,21 @@ def _supervise(args: argparse.Namespace) -> int:
     worker = spawn_tied([*program, *child], env={**os.environ, WORKER_ENV: "1"},
                         start_new_session=True)  # fmt: skip
     try:
-        code = worker.wait()
+        code = _wait(worker)
     except BaseException:
         stop(worker)
         raise
     return code if code >= 0 else 128 - code
+
+
+def _wait(worker: subprocess.Popen) -> int:
+    """The worker's exit status; Terminated if a signal asks us to stop first."""
+    while True:
+        check_terminated()
+        try:
+            return worker.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def _work(scenario: Scenario, output: Path, options: ExportOptions) -> int:
@@ -125,6 +136,7 @@ def _render(scenario: Scenario, output: Path, options: ExportOptions) -> int:
         return bar.update(done, total) if bar else True
 
     try:
+        check_terminated()
         export_scenario(scenario, output, options, progress=progress)
     except ExportError as exc:
         raise ExportUsageError(str(exc)) from None

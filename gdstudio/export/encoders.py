@@ -54,8 +54,9 @@ def write_frames(
 ) -> int:
     """Encode ``frames`` to ``path`` (type from its suffix); returns the frame count.
 
-    ``progress(i)`` is called after each frame; returning False cancels
-    (raises ExportCancelled after removing the temporary file).
+    ``progress(i)`` is called after each frame, and once more with the frame
+    count before the file is put in place; returning False cancels (raises
+    ExportCancelled after removing the temporary file).
     """
     kind = format_of(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -73,6 +74,8 @@ def write_frames(
             n = _write_gif(tmp, counted, fps)
         else:
             n = _write_mp4(tmp, counted, fps)
+        if progress is not None and not progress(n):
+            raise ExportCancelled
         replace_with(tmp, path)
         return n
     except ExportCancelled:
