@@ -164,13 +164,9 @@ def _all_set(mask) -> bool:
 
 
 @_jit
-def _keep(state, new, mask, full) -> None:
+def _keep(state, new, mask) -> None:
     """Store a block's new optimizer state (two numbers per runner and field) for the stepped runners."""
     for f in range(state.shape[0]):
-        if full:
-            for e in range(state.shape[1]):
-                state[f, e] = new[f, e]
-            continue
         for j in range(mask.shape[0]):
             if mask[j]:
                 state[f, 2 * j] = new[f, 2 * j]
@@ -286,7 +282,10 @@ def _run(
             p, g_opt = _prepare(traj[rows[s], e0:e1], g, prep[s, 0] != 0.0, prep[s, 1],
                                 prep[s, 2], p_prep, g_prep)  # fmt: skip
             kernel(p, g_opt, cur, new, xy, numbers[s])
-            _keep(cur, new, act, full)
+            if full:  # every runner stepped: the new state is the state, no copy needed
+                cur, new = new, cur
+            else:
+                _keep(cur, new, act)
             out = rows[s + 1]
             _record(xy, code, sp, act, full, traj[out, e0:e1], loss[out, lo:hi],
                     gnorm[out, lo:hi], g, k[lo:hi], status[lo:hi], lim, tol, at_limit[s],
