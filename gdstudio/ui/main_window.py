@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
         """File → Export Animation."""
         from gdstudio.ui.export.dialog import ExportDialog
 
-        ExportDialog(self.controller, self).open()
+        ExportDialog(self.controller, self, self.settings).open()
 
     def _set_scenario(self, scenario: Scenario, path: Path | None) -> None:
         try:

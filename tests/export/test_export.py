@@ -15,6 +15,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from gdstudio.engine.scenario import Scenario
 from gdstudio.export.encoders import write_frames
@@ -24,7 +25,6 @@ from gdstudio.export.options import ANIMATION_OPTIONS, STILL_OPTIONS, ExportOpti
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.export.canvas import ExportCanvas, export_scenario, qimage_to_rgb
 from gdstudio.ui.race_views import RaceViews
-from gdstudio.ui.views.colour_bar import BAR_HEIGHT_PX
 
 SCENARIO = Scenario.from_dict({
     "title": "Export test",
@@ -66,19 +66,24 @@ def test_png_equals_the_apps_view_at_that_step(tmp_path, qtbot):
     opts = ExportOptions(view="contour", size=(400, 300), legend=False)
     export_scenario(SCENARIO, out, opts)
     exported = iio.imread(out)
+    layout = ExportCanvas(SCENARIO, opts)  # where the frame holds the map (under the title)
+    layout.run_race(SCENARIO.steps)
+    where = layout.views.contour.geometry()
+    layout.close()
+    exported = exported[where.top() : where.bottom() + 1, where.left() : where.right() + 1]
     controller = RaceController(SCENARIO)
     views = RaceViews(controller)
+    views.set_anatomy_shown(False)  # frames leave out the window's selected runner's arrows
     qtbot.addWidget(views.contour)
-    map_height = 300 - BAR_HEIGHT_PX  # the frame holds the map over the colour bar
-    views.contour.resize(400, map_height)
+    views.contour.resize(where.width(), where.height())
     views.contour.show()
     qtbot.waitExposed(views.contour)
     controller.race.run()
     controller.scrub(60)
     views.settle()  # the map's margins, sampled once the resize is over
     shown = qimage_to_rgb(views.contour.grab().toImage())
-    assert shown.shape == exported[:map_height].shape
-    assert np.abs(shown.astype(int) - exported[:map_height].astype(int)).mean() < 2.0
+    assert shown.shape == exported.shape
+    assert np.abs(shown.astype(int) - exported.astype(int)).mean() < 2.0
 
 
 def test_3d_frames_render_and_orbit(tmp_path):
@@ -184,7 +189,7 @@ def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, 
     dialog.path.setText(str(tmp_path / "race.gif"))
     assert not dialog.export()
     assert "cancelled" in dialog.message.text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["frame.png"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["frame.png"]
 
 
 def test_the_format_registry_names_real_options():
@@ -274,3 +279,57 @@ def test_a_killed_export_leaves_no_process_and_no_file(tmp_path):
         time.sleep(0.05)
     time.sleep(1)
     assert list(tmp_path.iterdir()) == [scenario]
+
+
+def test_frames_carry_the_title_and_a_step_counter_that_moves(tmp_path):
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view="both", size=(640, 400), with_loss=True))
+    try:
+        last = canvas.run_race(60)
+        early, late = canvas.frame(5), canvas.frame(last)
+        box = canvas.step_counter.geometry()
+        assert canvas.step_counter.text() == f"step {last} / {last}"
+        assert box.width() > 40 and box.right() < 640 and box.top() < 30  # top right
+        counter = (slice(box.top(), box.bottom() + 1), slice(box.left(), box.right() + 1))
+        assert not np.array_equal(early[counter], late[counter])
+        assert (late[counter] < 100).any()  # dark digits on white
+        assert SCENARIO.title in canvas.legend.text()
+        strip = canvas.views.loss_plot
+        assert strip.height() >= 110 and not strip.grad_item.isVisible()  # room for one plot
+    finally:
+        canvas.close()
+
+
+def test_export_dialog_says_where_the_file_went_and_remembers_its_settings(
+    tmp_path, qtbot, monkeypatch
+):
+    from PySide6.QtCore import QSettings, QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from gdstudio.ui.export.dialog import ExportDialog
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    dialog = ExportDialog(RaceController(SCENARIO), settings=settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
+    dialog.view.setCurrentIndex(dialog.view.findData("both"))
+    dialog.with_loss.setChecked(True)
+    dialog.width.setValue(400)
+    dialog.height.setValue(300)
+    out = tmp_path / "pictures" / "frame.png"
+    out.parent.mkdir()
+    dialog.path.setText(str(out))
+    assert dialog.export()
+    assert dialog.isVisible()  # stays open to say where the file went
+    assert dialog.saved.isVisible() and str(out) in dialog.saved.text()
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url))
+    qtbot.mouseClick(dialog.open_folder, Qt.MouseButton.LeftButton)
+    assert opened == [QUrl.fromLocalFile(str(out.parent))]
+
+    again = ExportDialog(RaceController(SCENARIO), settings=settings)
+    qtbot.addWidget(again)
+    assert again.format.currentData() == "png" and again.view.currentData() == "both"
+    assert again.with_loss.isChecked() and (again.width.value(), again.height.value()) == (400, 300)
+    assert again.path.text() == str(out)
+    assert not again.fps.isEnabled()  # still a still: no frame rate

@@ -9,6 +9,7 @@ exactly what the app shows for the same scenario and step.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,8 +30,12 @@ if TYPE_CHECKING:
     from gdstudio.engine.scenario import Scenario
 
 
-def legend_html(controller: RaceController) -> str:
-    """Each optimizer's colour, label and the hyperparameters the user set."""
+def legend_html(controller: RaceController, optimizers: bool = True) -> str:
+    """The race's title, then (with ``optimizers``) each optimizer's colour, label and the
+    hyperparameters the user set."""
+    title = controller.scenario.title or controller.surface_name
+    if not optimizers:
+        return f"<b>{html.escape(title)}</b>"
     parts = []
     for config, color, on in zip(controller.scenario.optimizers, controller.optimizer_colors(),
                                  controller.enabled, strict=True):  # fmt: skip
@@ -39,8 +44,20 @@ def legend_html(controller: RaceController) -> str:
         given = ", ".join(f"{k}={v}" for k, v in config.hyperparameters.items())
         parts.append(f"<span style='color:{color}'>■</span> {config.display_label()}"
                      + (f" <span style='color:#666'>({given})</span>" if given else ""))  # fmt: skip
-    title = controller.scenario.title or controller.surface_name
-    return f"<b>{title}</b>&nbsp;&nbsp; " + "&nbsp;&nbsp; ".join(parts)
+    return f"<b>{html.escape(title)}</b>&nbsp;&nbsp; " + "&nbsp;&nbsp; ".join(parts)
+
+
+HEADER_FONT_PX = 13
+LOSS_STRIP_SHARE, LOSS_STRIP_MIN_PX = 0.24, 110
+"""The loss strip's share of a frame's height, and its least height (its labels stay legible)."""
+BOTH_PLOTS_PX = 190
+"""A loss strip this tall holds the gradient norm's plot under the loss; a lower one the loss alone."""
+
+
+def loss_strip_height(frame_height: int) -> int:
+    """Pixels of the loss strip in a frame this tall (never more than 40 % of it)."""
+    least = min(LOSS_STRIP_MIN_PX, round(0.4 * frame_height))
+    return max(least, round(LOSS_STRIP_SHARE * frame_height))
 
 
 class ExportCanvas(QWidget):
@@ -52,15 +69,27 @@ class ExportCanvas(QWidget):
             raise ExportError(f"unknown view {options.view!r}; use {', '.join(VIEWS)}")
         self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         self.options = options
+        self._last_step = 0
         self.controller = RaceController(scenario)
         self.views = RaceViews(self.controller, self, offscreen=True)
+        # The update anatomy belongs to the runner picked in the window, and in a frame its
+        # legend would cover the map: frames show the race.
+        self.views.set_anatomy_shown(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        if options.legend:
-            self.legend = QLabel(legend_html(self.controller), wordWrap=True)
-            self.legend.setStyleSheet("background: white; font-size: 12px;")
-            layout.addWidget(self.legend)
+        header = QHBoxLayout()
+        self.legend = QLabel(legend_html(self.controller, options.legend), wordWrap=True)
+        self.step_counter = QLabel("step 0 / 0", objectName="stepCounter")
+        self.step_counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        for label in (self.legend, self.step_counter):
+            label.setStyleSheet(
+                f"background: white; font-size: {HEADER_FONT_PX}px; padding: 1px 4px;"
+            )
+        self.step_counter.setStyleSheet(self.step_counter.styleSheet() + "font-weight: bold;")
+        header.addWidget(self.legend, 1)
+        header.addWidget(self.step_counter)
+        layout.addLayout(header)
         row = QHBoxLayout()
         row.setSpacing(0)
         if options.view in ("3d", "both"):
@@ -71,22 +100,32 @@ class ExportCanvas(QWidget):
             row.addWidget(self.views.contour, 1)
         else:
             self.views.contour.setParent(None)
-        layout.addLayout(row, 3)
+        layout.addLayout(row, 1)
         layout.addWidget(self.views.colour_bar)
         if options.with_loss:
-            layout.addWidget(self.views.loss_plot, 1)
+            strip = loss_strip_height(options.size[1])
+            self.views.loss_plot.setFixedHeight(strip)
+            self.views.loss_plot.show_gradient(strip >= BOTH_PLOTS_PX)
+            layout.addWidget(self.views.loss_plot)
         self.setStyleSheet("background: white;")
-        self.resize(*options.size)
+        self.setFixedSize(*options.size)  # the frame's size, even if a view must give way
         self.show()
         QApplication.processEvents()
 
     def run_race(self, steps: int) -> int:
         """Compute the race up to ``steps``; returns the furthest step reached."""
-        return self.controller.run_to(steps)
+        self._last_step = self.controller.run_to(steps)
+        widest = f"step {self._last_step} / {self._last_step}"  # every frame's layout the same
+        self.step_counter.setMinimumWidth(
+            self.step_counter.fontMetrics().horizontalAdvance(widest) + 12
+        )
+        return self._last_step
 
     def frame(self, step: int, azimuth: float | None = None) -> np.ndarray:
         """The canvas at race step ``step`` as an (H, W, 3) uint8 array."""
         self.controller.scrub(step)
+        self.step_counter.setText(f"step {self.controller.shown_step} / {self._last_step}")
+        self.layout().activate()  # the counter's width follows its text before the grab
         if azimuth is not None:
             self.views.surface3d.gl_view.setCameraPosition(azimuth=azimuth)
         self.views.settle()

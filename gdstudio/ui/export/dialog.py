@@ -1,10 +1,17 @@
-"""File → Export Animation: options, a progress bar with Cancel, and a clear result."""
+"""File → Export Animation: options, a progress bar with Cancel, and a clear result.
+
+The dialog opens with the settings of the last export (format, view, size, timing,
+overlays and folder) and, once the file is written, says where it went with a
+button that opens its folder.
+"""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -14,6 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
@@ -29,14 +37,23 @@ from gdstudio.ui.controller import RaceController
 from gdstudio.ui.export.canvas import export_scenario
 from gdstudio.ui.panels.inline_message import InlineMessage
 
+REMEMBERED = "export/"
+"""Settings group of the last export's choices."""
+
 
 class ExportDialog(QDialog):
     """Export the current race; the main window keeps answering while frames render."""
 
-    def __init__(self, controller: RaceController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        controller: RaceController,
+        parent: QWidget | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export animation")
         self._controller = controller
+        self._settings = settings if settings is not None else QSettings()
         self.format = QComboBox()
         for fmt in FORMATS.values():
             self.format.addItem(fmt.title, fmt.name)
@@ -64,6 +81,15 @@ class ExportDialog(QDialog):
         where.addWidget(self.path, 1)
         where.addWidget(browse)
         self.message = InlineMessage()
+        self.saved = QLabel(wordWrap=True, objectName="savedTo")
+        self.saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_folder = QPushButton("Open folder")
+        self.open_folder.clicked.connect(self._open_folder)
+        done = QHBoxLayout()
+        done.addWidget(self.saved, 1)
+        done.addWidget(self.open_folder)
+        self.saved.hide()
+        self.open_folder.hide()
         form = QFormLayout()
         form.addRow("Format", self.format)
         form.addRow("View", self.view)
@@ -76,19 +102,60 @@ class ExportDialog(QDialog):
         form.addRow("Camera orbit", self.orbit)
         form.addRow("Save to", where)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.accepted.connect(self.export)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
+        layout.addLayout(done)
         layout.addWidget(buttons)
         self._option_fields: dict[str, QWidget] = {
             "fps": self.fps, "steps_per_frame": self.per_frame, "orbit_degrees": self.orbit,
         }  # fmt: skip
         """The fields of options some formats do not take (a still has no frame rate)."""
         self.format.currentIndexChanged.connect(self._on_format_change)
+        self._restore()
         self._on_format_change()
+        self.written: Path | None = None
+        """The file the last export wrote."""
+
+    # ------------------------------------------------------------------ remembered settings
+    def _fields(self) -> dict[str, QWidget]:
+        """Each remembered setting's widget, by settings key."""
+        return {"format": self.format, "view": self.view, "with_loss": self.with_loss,
+                "legend": self.legend, "width": self.width, "height": self.height,
+                "fps": self.fps, "steps_per_frame": self.per_frame, "orbit": self.orbit}  # fmt: skip
+
+    def _restore(self) -> None:
+        """The last export's settings (those that are still valid), and its folder and name."""
+        for key, widget in self._fields().items():
+            value = self._settings.value(REMEMBERED + key)
+            if value is None:
+                continue
+            if isinstance(widget, QComboBox):
+                index = widget.findData(str(value))
+                if index >= 0:
+                    widget.setCurrentIndex(index)
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(str(value).lower() == "true")
+            elif isinstance(widget, QSpinBox) and str(value).lstrip("-").isdigit():
+                widget.setValue(int(value))
+        last = self._settings.value(REMEMBERED + "path")
+        if last:
+            self.path.setText(str(Path(str(last)).with_suffix(self.chosen_format().suffix)))
+
+    def _remember(self, path: Path) -> None:
+        for key, widget in self._fields().items():
+            if isinstance(widget, QComboBox):
+                value = widget.currentData()
+            elif isinstance(widget, QCheckBox):
+                value = "true" if widget.isChecked() else "false"
+            else:
+                value = widget.value()
+            self._settings.setValue(REMEMBERED + key, value)
+        self._settings.setValue(REMEMBERED + "path", str(path))
 
     def chosen_format(self) -> ExportFormat:
         """The format picked in the list."""
@@ -132,6 +199,8 @@ class ExportDialog(QDialog):
             return not progress.wasCanceled()
 
         self.export_button.setEnabled(False)
+        self.saved.hide()
+        self.open_folder.hide()
         try:
             export_scenario(self._controller.scenario, path, self.options(), tick)
         except ExportCancelled:
@@ -143,6 +212,16 @@ class ExportDialog(QDialog):
         finally:
             progress.close()
             self.export_button.setEnabled(True)
-        self.message.show_info(f"Saved {path}")
-        self.accept()
+        self._remember(path)
+        self.written = path
+        self.message.clear()
+        self.saved.setText(f"Saved to <b>{html.escape(str(path))}</b>")
+        self.saved.show()
+        self.open_folder.show()
+        self.close_button.setText("Close")
         return True
+
+    def _open_folder(self) -> None:
+        """Show the written file's folder in the desktop's file manager."""
+        if self.written is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written.parent)))

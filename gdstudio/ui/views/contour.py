@@ -357,14 +357,15 @@ class ContourView(QWidget):
         """Current positions, pulled onto the view's edge for runners outside it."""
         if len(self._current) != len(self._brushes):
             return
-        (x0, x1), (y0, y1) = self.visible_rect()
-        px, py = self.plot_item.getViewBox().viewPixelSize()
-        inset_x, inset_y = EDGE_INSET_PX * px, EDGE_INSET_PX * py
-        with np.errstate(invalid="ignore"):
-            shown = np.column_stack([
-                np.clip(self._current[:, 0], x0 + inset_x, x1 - inset_x),
-                np.clip(self._current[:, 1], y0 + inset_y, y1 - inset_y),
-            ])  # fmt: skip
+        box = self.plot_item.getViewBox()
+        (x0, x1), (y0, y1) = box.viewRange()
+        shown = self._current
+        outside = (shown[:, 0] < x0) | (shown[:, 0] > x1) | (shown[:, 1] < y0) | (shown[:, 1] > y1)
+        if outside.any():
+            inset_x = EDGE_INSET_PX * (x1 - x0) / max(box.width(), 1.0)
+            inset_y = EDGE_INSET_PX * (y1 - y0) / max(box.height(), 1.0)
+            shown = np.column_stack([np.clip(shown[:, 0], x0 + inset_x, x1 - inset_x),
+                                     np.clip(shown[:, 1], y0 + inset_y, y1 - inset_y)])  # fmt: skip
         self.markers.setData(pos=shown, brush=self._brushes)
         self.diverged_markers.setData(pos=shown[self._diverged])
 

@@ -20,6 +20,8 @@ LOG_MIN_SPAN = 1.5
 """Fewest decades a log axis shows, so that some power of ten is labelled."""
 FLOOR_DECADES = 8
 """Most decades a log axis reaches below the median of the values shown."""
+MEDIAN_SAMPLE = 2048
+"""Values the median is taken over (evenly strided): it only has to find its decade."""
 CLIPPED_SYMBOL = "t"
 """Points below a log axis's floor are drawn on it with this marker (a downward triangle)."""
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -70,7 +72,8 @@ def log_floor(values: np.ndarray, shown: np.ndarray) -> tuple[float, bool]:
     if not len(positive):
         return 1.0, nonneg
     below_least = np.floor(np.log10(positive.min())) - 1
-    below_median = np.floor(np.log10(np.median(positive))) - FLOOR_DECADES
+    sample = positive[:: max(1, len(positive) // MEDIAN_SAMPLE)]  # the median's decade is enough
+    below_median = np.floor(np.log10(np.median(sample))) - FLOOR_DECADES
     return 10.0 ** max(below_least, below_median), nonneg
 
 
@@ -156,6 +159,15 @@ class LossPlot(QWidget):
         self._clipped_points = [{}, {}]
         self._shown_cache = None
         self._x_max = 0
+
+    def show_gradient(self, on: bool) -> None:
+        """Show the gradient norm's plot under the loss (a low strip has room for the loss alone)."""
+        self.grad_item.setVisible(on)
+        self.widget.ci.layout.setRowMaximumHeight(1, 1e6 if on else 0)
+        if on:
+            self.loss_item.getAxis("bottom").showLabel(False)
+        else:
+            self.loss_item.setLabel("bottom", "step")
 
     def set_planned_steps(self, steps: int) -> None:
         """The race's length: the step axis spans it (and grows when the race goes on)."""
