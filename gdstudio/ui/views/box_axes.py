@@ -18,16 +18,23 @@ LABEL_GAP = 1.6
 """Tick labels sit this far outside the box's edge, in box units."""
 
 
-def nice_ticks(lo: float, hi: float, count: int = 5) -> np.ndarray:
-    """About ``count`` round values (1, 2 or 5 times a power of ten apart) within [lo, hi]."""
+def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[np.ndarray, float]:
+    """About ``count`` (at least three) round values within [lo, hi], and their spacing
+    (1, 2 or 5 times a power of ten)."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return np.array([lo]) if math.isfinite(lo) else np.zeros(0)
+        return (np.array([lo]) if math.isfinite(lo) else np.zeros(0)), 1.0
     raw = (hi - lo) / max(count - 1, 1)
     power = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.ceil(lo / step - 1e-9) * step
-    ticks = np.arange(first, hi + 1e-9 * step, step)
-    return np.round(ticks / step) * step  # no 0.30000000000000004
+    steps = [m * power for m in (0.1, 0.2, 0.5, 1, 2, 5, 10)]
+    step = next(s for s in steps if s >= raw)
+    while True:
+        first = math.ceil(lo / step - 1e-9) * step
+        ticks = np.arange(first, hi + 1e-9 * step, step)
+        smaller = [s for s in steps if s < step]
+        if len(ticks) >= 3 or not smaller:
+            break
+        step = smaller[-1]
+    return np.round(ticks / step) * step, step  # no 0.30000000000000004
 
 
 def tick_text(value: float, step: float) -> str:

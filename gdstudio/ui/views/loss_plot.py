@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from gdstudio.engine.stop import Status
 from gdstudio.ui.views.trails import ColourGroups, changed_runners, joined, shown_counts
 
 HOVER_ROWS = 10
@@ -23,7 +24,7 @@ FLOOR_DECADES = 8
 MEDIAN_SAMPLE = 2048
 """Values the median is taken over (evenly strided): it only has to find its decade."""
 CLIPPED_SYMBOL = "t"
-"""Points below a log axis's floor are drawn on it with this marker (a downward triangle)."""
+"""Where a curve drops below a log axis's floor, this marker (a downward triangle) sits on it."""
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -215,8 +216,11 @@ class LossPlot(QWidget):
         self._shown_cache = shown.copy()
         self._fit_y(self.loss_item, self.loss_curves, self.loss_log, relabel)
         self._fit_y(self.grad_item, self.grad_curves, True, False)
-        reach = max(self.planned_steps, longest - 1, 1)
-        if reach != self._x_max:  # the race's length (or beyond, once play goes on)
+        # The race's length (or beyond, once play goes on); once every runner has stopped
+        # (converged, say, long before the last step), as far as the last one got.
+        finished = len(status) and not np.any(np.asarray(status) == Status.RUNNING)
+        reach = max(longest - 1 if finished else self.planned_steps, longest - 1, 1)
+        if reach != self._x_max:
             self._x_max = reach
             self.loss_item.setXRange(0, reach, padding=0.02)
         step = upto_step if upto_step is not None else longest - 1
@@ -225,10 +229,12 @@ class LossPlot(QWidget):
 
     def _note_clipped(self, plot: int, group: int, steps: np.ndarray, values: np.ndarray,
                       floor: float) -> None:  # fmt: skip
-        """Remember which of a group's points lie below the plot's floor (zeros included)."""
+        """Remember where a group's curves drop below the plot's floor (zeros included): one
+        mark where each stretch under it begins, the curve runs along the floor after it."""
         below = np.isfinite(values) & (values < floor)
+        begins = below & ~np.concatenate([[False], below[:-1]])
         color = self._groups.colors[group]
-        self._clipped_points[plot][group] = (steps[below], np.log10(floor), color)
+        self._clipped_points[plot][group] = (steps[begins], np.log10(floor), color)
 
     def _show_clipped(self) -> None:
         for plot, scatter in enumerate(self.clipped):

@@ -269,8 +269,7 @@ class SurfaceView3D(QWidget):
         ones = np.ones(1)
 
         def along(lo: float, hi: float, to_box) -> list[tuple[float, str]]:
-            ticks = nice_ticks(lo, hi)
-            step = float(np.diff(ticks)[0]) if len(ticks) > 1 else 1.0
+            ticks, step = nice_ticks(lo, hi)
             return [(float(to_box(v)), tick_text(v, step)) for v in ticks]
 
         x_ticks = along(x0, x1, lambda v: self.to_box(v * ones, y0 * ones, ones)[0, 0])
