@@ -105,3 +105,61 @@ def contour_levels(z: Array, count: int = 14) -> Array:
     """``count`` isoline levels: quantile-spaced, so steep and flat regions both get lines."""
     quantiles = np.linspace(0.02, 0.98, count) ** 1.5
     return np.unique(np.quantile(z, quantiles))
+
+
+def isoline_segments(z: Array, levels: npt.ArrayLike) -> Array:
+    """The isolines of ``z`` at ``levels`` as line segments, shape (2N, 2): point pairs in
+    grid index coordinates (``(i, j)`` is the sample ``z[i, j]``), all levels together.
+
+    Marching squares, vectorized: a cell edge whose ends lie on either side of a level
+    holds a crossing, placed by linear interpolation; a cell with two crossings joins
+    them, a saddle cell with four joins them as its centre value decides. Only the cells
+    a level crosses are looked at closely, so a fine grid costs little more than a coarse one.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if z.shape[0] < 2 or z.shape[1] < 2:
+        return np.zeros((0, 2))
+    pieces = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for level in np.atleast_1d(np.asarray(levels, dtype=np.float64)):
+            up = z > level
+            across_i = up[:-1, :] != up[1:, :]  # the edge from (i, j) to (i + 1, j) is crossed
+            across_j = up[:, :-1] != up[:, 1:]  # the edge from (i, j) to (i, j + 1) is crossed
+            # A cell's edges: bottom, right, top, left (corners BL, BR, TR, TL).
+            edges = (across_i[:, :-1], across_j[1:, :], across_i[:, 1:], across_j[:-1, :])
+            ci, cj = np.nonzero(edges[0] | edges[1] | edges[2] | edges[3])
+            if not len(ci):
+                continue
+            bl, br, tr, tl = z[ci, cj], z[ci + 1, cj], z[ci + 1, cj + 1], z[ci, cj + 1]
+            points = np.stack(
+                [
+                    np.stack([ci + (level - bl) / (br - bl), cj + 0.0]),
+                    np.stack([ci + 1.0, cj + (level - br) / (tr - br)]),
+                    np.stack([ci + (level - tl) / (tr - tl), cj + 1.0]),
+                    np.stack([ci + 0.0, cj + (level - bl) / (tl - bl)]),
+                ]
+            )  # fmt: skip  (edge, coordinate, cell)
+            cross = np.stack([e[ci, cj] for e in edges])  # (4, cells)
+            count = cross.sum(axis=0)
+            first = np.argmax(cross, axis=0)
+            last = 3 - np.argmax(cross[::-1], axis=0)
+            two = count == 2
+            pairs = [(first[two], last[two], two)]
+            saddle = count == 4
+            if saddle.any():
+                # Bottom-left corner on the centre's side: it joins the centre, and the
+                # line cuts off the bottom-right and top-left corners; else the other two.
+                centre = 0.25 * (bl + br + tr + tl)[saddle]
+                joined = (centre > level) == (bl[saddle] > level)
+                zero, two_ = np.zeros(len(joined), int), np.full(len(joined), 2)
+                pairs += [(zero, np.where(joined, 1, 3), saddle),  # around BR, or BL
+                          (np.where(joined, 3, 1), two_, saddle)]  # around TL, or TR  # fmt: skip
+            for a, b, where in pairs:
+                if not len(a):
+                    continue
+                cells = np.flatnonzero(where)
+                seg = np.empty((2 * len(a), 2))
+                seg[0::2] = points[a, :, cells]
+                seg[1::2] = points[b, :, cells]
+                pieces.append(seg)
+    return np.concatenate(pieces) if pieces else np.zeros((0, 2))

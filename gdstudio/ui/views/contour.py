@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainterPath, QTransform
+from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdstudio.engine.grid import Grid, HeightScale, contour_levels
+from gdstudio.engine.grid import Grid, HeightScale, contour_levels, isoline_segments
 from gdstudio.ui.views.colors import DIVERGED, MINIMUM, START, height_lut
 from gdstudio.ui.views.trails import (
     ColourGroups,
@@ -224,10 +224,7 @@ class ContourView(QWidget):
         self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
         for item in self._isolines:
             self.plot_item.removeItem(item)
-        step = max(1, len(grid.xs) // 120)  # isolines from at most ~120² samples: cheap to trace
-        xs, ys = grid.xs[::step], grid.ys[::step]
-        self._isolines = self._make_isolines(z[::step, ::step], (xs[0], xs[-1], ys[0], ys[-1]),
-                                             levels, "#ffffff70")  # fmt: skip
+        self._isolines = self._make_isolines(grid, z, levels, "#ffffff70")
 
     def set_minima(self, minima: np.ndarray) -> None:
         """The surface's known minima, drawn as stars."""
@@ -260,23 +257,21 @@ class ContourView(QWidget):
             parts.append("<i>x,&nbsp;y&nbsp;not&nbsp;to&nbsp;scale</i>")
         self.legend.setText(" &nbsp; ".join(parts))
 
-    def _make_isolines(self, z: np.ndarray, rect: tuple[float, float, float, float], levels,
-                       color: str) -> list[QGraphicsPathItem]:  # fmt: skip
-        """All isolines of ``z`` as one path item, mapped onto ``rect`` (x0, x1, y0, y1).
+    def _make_isolines(
+        self, grid: Grid, z: np.ndarray, levels, color: str
+    ) -> list[QGraphicsPathItem]:
+        """All isolines of ``z`` (heights on ``grid``) as one path item, mapped onto the grid.
 
         One item, cached as one pixmap: each frame blits it once under the moving
         trails instead of redrawing (or blending) a dozen separate curves.
         """
-        x0, x1, y0, y1 = rect
-        path = QPainterPath()
-        for level in levels:
-            path.addPath(pg.functions.isocurve(z, float(level), connected=True,
-                                               extendToEdge=True, path=True))  # fmt: skip
+        (x0, x1), (y0, y1) = grid.domain
+        segments = isoline_segments(z, levels)
+        path = pg.arrayToQPath(segments[:, 0], segments[:, 1], connect="pairs")
         item = QGraphicsPathItem(path)
         item.setPen(pg.mkPen(color, width=1))
-        item.setTransform(  # isocurve's points are sample indices + 0.5 (pixel centres)
-            QTransform.fromTranslate(-0.5, -0.5)
-            * QTransform.fromScale((x1 - x0) / (z.shape[0] - 1), (y1 - y0) / (z.shape[1] - 1))
+        item.setTransform(  # sample indices -> the plane
+            QTransform.fromScale((x1 - x0) / (z.shape[0] - 1), (y1 - y0) / (z.shape[1] - 1))
             * QTransform.fromTranslate(x0, y0)
         )
         item.setZValue(-5)
@@ -290,9 +285,8 @@ class ContourView(QWidget):
             self.plot_item.removeItem(item)
         self._overlay_lines = []
         if grid is not None:
-            (x0, x1), (y0, y1) = grid.domain
-            self._overlay_lines = self._make_isolines(grid.z, (x0, x1, y0, y1),
-                                                      contour_levels(grid.z, 10), "#ff5050c0")  # fmt: skip
+            self._overlay_lines = self._make_isolines(grid, grid.z, contour_levels(grid.z, 10),
+                                                      "#ff5050c0")  # fmt: skip
 
     def set_axis_labels(self, x: str, y: str) -> None:
         """Axis names: x/y for functions, w/b for models."""
