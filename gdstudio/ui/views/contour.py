@@ -361,7 +361,9 @@ class ContourView(QWidget):
             shown = np.column_stack([np.clip(shown[:, 0], x0 + inset_x, x1 - inset_x),
                                      np.clip(shown[:, 1], y0 + inset_y, y1 - inset_y)])  # fmt: skip
         self.markers.setData(pos=shown, brush=self._brushes)
-        self.diverged_markers.setData(pos=shown[self._diverged])
+        crosses = shown[self._diverged]
+        if len(crosses) or len(self.diverged_markers.data):  # a stopped run's cross stays put
+            self.diverged_markers.setData(pos=crosses)
 
     def _on_range_change(self, *_args) -> None:
         self._place_markers()

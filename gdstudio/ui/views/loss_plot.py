@@ -241,7 +241,8 @@ class LossPlot(QWidget):
             marks = [(x, np.full(len(x), y), c) for x, y, c in self._clipped_points[plot].values()
                      if len(x) and (plot == 1 or self.loss_log)]  # fmt: skip
             if not marks:
-                scatter.setData(x=[], y=[])
+                if len(scatter.data):
+                    scatter.setData(x=[], y=[])
                 continue
             brushes = [pg.mkBrush(c) for x, _, c in marks for _ in range(len(x))]
             scatter.setData(x=np.concatenate([m[0] for m in marks]),
