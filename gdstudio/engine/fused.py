@@ -21,36 +21,23 @@ directory) so only the first big race on a machine pays for compiling.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from gdstudio.engine import functions
+from gdstudio.engine import compile_cache, functions
 from gdstudio.engine.stop import Status
 
-
-def _cache_dir() -> Path:
-    """Where compiled kernels are kept, named for the sources they are compiled from.
-
-    Numba checks only a kernel's own file for changes, and these kernels inline
-    the formulas of ``functions.py``: a cache named for both files' contents is
-    never stale.
-    """
-    digest = hashlib.sha1(Path(functions.__file__).read_bytes() + Path(__file__).read_bytes())
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "gdstudio" / "numba" / digest.hexdigest()[:16]
-
-
 # Numba reads its cache location when it is imported, so this comes first.
-os.environ.setdefault("NUMBA_CACHE_DIR", str(_cache_dir()))
-import numba  # noqa: E402  (after the cache location is set)
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR", str(compile_cache.kernel_cache_dir(functions.__file__, __file__))
+)
+import numba  # after the cache location is set
 
 FloatArray = npt.NDArray[np.float64]
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
