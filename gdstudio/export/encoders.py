@@ -8,7 +8,8 @@ GIF uses one global palette (median cut over a few sample frames) applied
 without dithering, which keeps a colormap's gradient smooth and lets Pillow
 store each frame as the small rectangle that changed, so files stay small.
 MP4 is H.264 in yuv420p with even dimensions, via imageio-ffmpeg's bundled
-ffmpeg, which browsers and slide software play.
+ffmpeg (see :mod:`~gdstudio.export.bundled_ffmpeg` for the PyInstaller bundle's),
+which browsers and slide software play.
 """
 
 from __future__ import annotations
@@ -145,6 +146,9 @@ def _write_gif(tmp: Path, frames: Iterator[np.ndarray], fps: int) -> int:
 def _write_mp4(tmp: Path, frames: Iterator[np.ndarray], fps: int) -> int:
     import imageio_ffmpeg
 
+    from gdstudio.export.bundled_ffmpeg import use_packed_ffmpeg
+
+    use_packed_ffmpeg()
     first = next(frames, None)
     if first is None:
         raise ExportError("no frames to write")
