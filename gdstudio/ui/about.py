@@ -8,7 +8,7 @@ the OpenGL renderer the 3D view draws with.
 from __future__ import annotations
 
 from PySide6.QtCore import qVersion
-from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QOffscreenSurface, QOpenGLContext
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout
 
 from gdstudio import __version__, diagnostics
@@ -59,8 +59,9 @@ class AboutDialog(QDialog):
         )
         self.diagnostics = QPlainTextEdit(diagnostics_text())
         self.diagnostics.setReadOnly(True)
+        self.diagnostics.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.diagnostics.setObjectName("diagnostics")
-        self.diagnostics.setMinimumSize(620, 220)
+        self.diagnostics.setMinimumSize(760, 230)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         copy = buttons.addButton("Copy Diagnostics", QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(
