@@ -12,8 +12,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gdstudio import __version__
+
+if TYPE_CHECKING:
+    from gdstudio.engine.scenario import Scenario
+    from gdstudio.export.command import Progress
+    from gdstudio.export.options import ExportOptions
 
 EXIT_BAD_INPUT = 2
 LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
@@ -44,14 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--steps", type=int, help="override the scenario's step count")
     p_run.add_argument("--format", choices=("json", "csv"), default="json")
     p_run.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    p_run.add_argument("--state", action="store_true",
+                       help="add each run's optimizer state after every step (JSON only)")  # fmt: skip
 
-    p_export = sub.add_parser("export", help="render a scenario to GIF, MP4 or PNG")
-    p_export.add_argument("file", type=Path)
-    p_export.add_argument("-o", "--output", type=Path, required=True)
-    p_export.add_argument("--view", choices=("3d", "contour", "both"), default="contour")
-    p_export.add_argument("--size", default="960x540", help="WxH in pixels")
-    p_export.add_argument("--fps", type=int, default=30)
-    p_export.add_argument("--steps", type=int)
+    from gdstudio.export.command import add_arguments as add_export_arguments
+
+    add_export_arguments(sub.add_parser("export", help="render a scenario to GIF, MP4 or PNG"))
 
     p_list = sub.add_parser("list", help="list built-in functions, optimizers, ...")
     p_list.add_argument("what", choices=LISTS)
@@ -93,7 +97,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "export":
         from gdstudio.export.command import export_command
 
-        return export_command(args)
+        return export_command(args, _render_export)
     return _cmd_app(args.file if args.command == "open" else None)
 
 
@@ -103,6 +107,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from gdstudio.engine.results import run_records, to_csv, to_json
     from gdstudio.engine.scenario import load_scenario
 
+    if args.state and args.format != "json":
+        raise UsageError("gdstudio run: --state needs --format json")
     scenario = load_scenario(args.file)
     if args.steps is not None:
         if args.steps < 0:
@@ -110,7 +116,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = scenario.with_changes(steps=args.steps)
     race = scenario.race()
     race.run()
-    records = run_records(scenario, race)
+    records = run_records(scenario, race, state=args.state)
     text = to_json(records) if args.format == "json" else to_csv(records)
     if args.output is None:
         sys.stdout.write(text)
@@ -191,6 +197,17 @@ def demo_table() -> str:
             f"{pos[r, 0]:>9.4f} {pos[r, 1]:>9.4f} {loss[k, r]:>11.3e}"
         )
     return "\n".join(lines)
+
+
+def _render_export(
+    scenario: Scenario, output: Path, options: ExportOptions, progress: Progress | None
+) -> int:
+    """Draw the frames with the app's own views and encode them (Qt loads only here)."""
+    from gdstudio.ui.export.canvas import export_scenario
+    from gdstudio.ui.qt_setup import make_app
+
+    make_app(["gdstudio-export"])
+    return export_scenario(scenario, output, options, progress)
 
 
 def _cmd_app(file: Path | None) -> int:

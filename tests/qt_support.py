@@ -17,3 +17,20 @@ def isolated_settings(tmp_path, monkeypatch):
     """Keep QSettings and the session file away from the user's."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def open_window(qtbot, tmp_path, scenario: dict):
+    """The main window on ``scenario`` (a dict), shown at 1400×900 with private settings."""
+    from PySide6.QtCore import QSettings
+
+    from gdstudio.engine.scenario import Scenario
+    from gdstudio.ui.controller import RaceController
+    from gdstudio.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(RaceController(Scenario.from_dict(scenario)), settings)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    return window

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from gdstudio.engine.anatomy import inspect_runner
 from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import Scenario
 from gdstudio.engine.stop import Status
@@ -41,8 +42,22 @@ def _batch_rows(race: Race, r: int, k: int) -> list[int]:
     return list(range(race.objective.n_samples or 0)) if rows is None else rows.tolist()
 
 
-def run_records(scenario: Scenario, race: Race) -> list[dict[str, Any]]:
-    """One record per runner, in the contract's result format."""
+def state_records(race: Race, r: int) -> list[dict[str, Any]]:
+    """Runner r's optimizer state after each step under torch.optim's state_dict names,
+    as pairs (or single numbers), with the learning rate that step used (``--state``)."""
+    insight = inspect_runner(race, r)
+    out = []
+    for k in range(insight.steps):
+        entry: dict[str, Any] = {name: _floats(np.atleast_1d(values[k]))
+                                 for name, values in insight.state.items()}  # fmt: skip
+        entry = {name: v[0] if len(v) == 1 else v for name, v in entry.items()}
+        entry["lr"] = float(insight.lr[k])
+        out.append(entry)
+    return out
+
+
+def run_records(scenario: Scenario, race: Race, state: bool = False) -> list[dict[str, Any]]:
+    """One record per runner, in the contract's result format (``state``: with ``--state``)."""
     records = []
     counts = race.counts
     status = race.status
@@ -67,6 +82,8 @@ def run_records(scenario: Scenario, race: Race) -> list[dict[str, Any]]:
         if batch_mode:
             record["batches"] = [_batch_rows(race, r, k) for k in range(n - 1)]
             record["batch_loss"] = _floats(race.batch_loss[: n - 1, r])
+        if state:
+            record["state"] = state_records(race, r)
         records.append(record)
     return records
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QVBoxLayout,
@@ -27,17 +30,21 @@ from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.inline_message import InlineMessage
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
 from gdstudio.ui.panels.readout import Readout
+from gdstudio.ui.panels.state_inspector import StateInspector
 from gdstudio.ui.panels.status_table import StatusTable
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from gdstudio.ui.playback_bar import PlaybackBar
 from gdstudio.ui.race_views import RaceViews
 
 SCENARIO_FILTER = "gdstudio scenarios (*.json);;All files (*)"
-MAX_RECENT = 8
-
 
 START_GRIDS = (3, 5, 8)
 """Sizes offered by Race > Add a Grid of Starts (n × n points)."""
+MOUSE_HELP = (
+    ("Click on a view", "add a start point"), ("Drag a start", "move it"),
+    ("Right-click a start", "remove it"),
+)  # fmt: skip
+"""What the mouse does in the views (the keys come from the menus' actions)."""
 
 
 class MainWindow(QMainWindow):
@@ -76,6 +83,7 @@ class MainWindow(QMainWindow):
         self.batch_panel = BatchPanel(controller)
         self.status_table = StatusTable(controller)
         self.readout = Readout(controller)
+        self.state_inspector = StateInspector(controller)
         left = [
             self._dock("Optimizers", self.optimizer_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             self._dock("Surface", self.surface_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -88,6 +96,10 @@ class MainWindow(QMainWindow):
         runners = self._dock("Runners", self.status_table, Qt.DockWidgetArea.RightDockWidgetArea)
         readout = self._dock("Readout", self.readout, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(runners, readout, Qt.Orientation.Vertical)
+        inspector = self._dock("Optimizer state", self.state_inspector,
+                               Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(readout, inspector)
+        readout.raise_()
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
 
@@ -95,6 +107,7 @@ class MainWindow(QMainWindow):
         self.views.contour.cursor_left.connect(self.readout.clear_cursor)
         self.status_table.runner_selected.connect(self.readout.select_runner)
         self.status_table.runner_selected.connect(self.views.select_runner)
+        self.status_table.runner_selected.connect(self.state_inspector.select_runner)
         self.batch_panel.batch_overlay_toggled.connect(self.views.set_batch_overlay)
         self.views.error.connect(self.message.show_error)
         controller.scenario_changed.connect(self._on_scenario_change)
@@ -196,6 +209,16 @@ class MainWindow(QMainWindow):
         self.controller.surface_changed.connect(
             lambda: self.log_action.setChecked(self.views.log_scale)
         )
+        self.anatomy_action = self._action(view_menu, "Update &Anatomy", self.views.set_anatomy_shown,
+                                           QKeySequence("Ctrl+U"))  # fmt: skip
+        self.anatomy_action.setCheckable(True)
+        self.anatomy_action.setToolTip(
+            "Arrows of the selected runner's step: each term of its update"
+        )
+        self.controller.runners_changed.connect(
+            lambda: self.anatomy_action.setChecked(self.views.anatomy_shown)
+        )
+        self.anatomy_action.setChecked(self.views.anatomy_shown)
         view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
@@ -290,7 +313,7 @@ class MainWindow(QMainWindow):
 
     def export_dialog(self) -> None:
         """File → Export Animation."""
-        from gdstudio.export.dialog import ExportDialog
+        from gdstudio.ui.export.dialog import ExportDialog
 
         ExportDialog(self.controller, self).open()
 
@@ -351,16 +374,27 @@ class MainWindow(QMainWindow):
         if index is not None and index < len(self.controller.scenario.starts):
             self.controller.remove_start(index)
 
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, command) for every menu action with a shortcut, in menu order, then the mouse."""
+        rows = []
+
+        def walk(menu: QMenu) -> None:
+            for action in menu.actions():
+                if action.menu() is not None:
+                    walk(action.menu())
+                elif not action.shortcut().isEmpty():
+                    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                    text = re.sub("&(.)", r"\1", action.text()).rstrip("…")  # "&&" is a "&"
+                    rows.append((keys, text))
+
+        for action in self.menuBar().actions():
+            walk(action.menu())
+        return [*rows, *MOUSE_HELP]
+
     def _show_shortcuts(self) -> None:
-        rows = [
-            ("Space", "play / pause"), ("→ / ←", "one step forward / back"), ("R", "reset"),
-            ("Click on a view", "add a start point"), ("Drag a start", "move it"),
-            ("Right-click or Delete", "remove a start"), ("Ctrl+Shift+C", "clear start points"),
-            ("Ctrl+1…9", "presets"), ("Ctrl+L", "log height scale"),
-            ("Ctrl+E", "export animation"), ("Ctrl+N / O / S", "new / open / save"),
-        ]  # fmt: skip
-        html = "<table>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-        QMessageBox.information(self, "Keyboard shortcuts", html + "</table>")
+        cells = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
+                        for k, v in self.shortcut_rows())  # fmt: skip
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{cells}</table>")
 
     def _show_about(self) -> None:
         QMessageBox.about(

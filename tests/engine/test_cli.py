@@ -139,3 +139,22 @@ def test_cli_imports_neither_qt_nor_sympy_for_run(scenario_file):
     proc = subprocess.run([sys.executable, "-c", code, str(scenario_file)],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.stderr == "[]"
+
+
+def test_run_state_adds_torch_named_state_and_lr_after_each_step(scenario_file, capsys):
+    assert main(["run", str(scenario_file), "--state"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    sgd, adam = runs[0], runs[2]
+    assert sgd["state"] == [{"lr": 0.1}] * sgd["steps"]  # plain SGD keeps no state
+    assert len(adam["state"]) == adam["steps"] == len(adam["trajectory"]) - 1
+    first = adam["state"][0]
+    assert set(first) == {"step", "exp_avg", "exp_avg_sq", "lr"}
+    assert first["step"] == 1.0 and first["lr"] == 0.001
+    # after one step from (1, 2) on x² + y²: g = (2, 4), exp_avg = 0.1·g, exp_avg_sq = 0.001·g²
+    assert first["exp_avg"] == pytest.approx([0.2, 0.4])
+    assert first["exp_avg_sq"] == pytest.approx([0.004, 0.016])
+
+
+def test_run_state_needs_json(scenario_file, capsys):
+    assert main(["run", str(scenario_file), "--state", "--format", "csv"]) == 2
+    assert capsys.readouterr().err.strip() == "gdstudio run: --state needs --format json"

@@ -15,6 +15,7 @@ from gdstudio.engine.functions import make_function
 from gdstudio.engine.models import make_model_objective
 from gdstudio.engine.race import Entry, Race
 from gdstudio.engine.stop import Status, StopRule
+from tests.engine.variants import VARIANTS
 
 ROSEN = make_function("rosenbrock")
 
@@ -70,30 +71,6 @@ ENTRIES = {
     "momentum": Entry.create("sgd", {"lr": 1e-4, "momentum": 0.9}),
     "nesterov": Entry.create("sgd", {"lr": 1e-4, "momentum": 0.9, "nesterov": True}),
 }
-
-VARIANTS = {
-    # every optimizer with a kernel, each flag and weight decay of either kind; betas with
-    # β₁ < 0.5 take the other branch of torch's lerp
-    "sgd": [{"lr": 1e-4}, {"lr": 1e-4, "momentum": 0.9}, {"lr": 1e-4, "momentum": 0.9, "nesterov": True},
-            {"lr": 2e-4, "momentum": 0.5, "dampening": 0.3}, {"lr": 1e-4, "weight_decay": 0.1},
-            {"lr": 1e-5, "maximize": True}],
-    "adam": [{"lr": 0.01}, {"lr": 0.02, "betas": (0.3, 0.9), "eps": 1e-4}, {"lr": 0.01, "amsgrad": True},
-             {"lr": 0.01, "weight_decay": 0.1}, {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True},
-             {"lr": 0.01, "maximize": True}],
-    "adamw": [{"lr": 0.01}, {"lr": 0.01, "amsgrad": True}, {"lr": 0.01, "weight_decay": 0.0}],
-    "nadam": [{"lr": 0.01}, {"lr": 0.01, "betas": (0.3, 0.9)}, {"lr": 0.01, "weight_decay": 0.1},
-              {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}],
-    "radam": [{"lr": 0.01}, {"lr": 0.01, "weight_decay": 0.1},
-              {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}],
-    "adamax": [{"lr": 0.01}, {"lr": 0.01, "betas": (0.3, 0.9), "weight_decay": 0.1}],
-    "adagrad": [{"lr": 0.05}, {"lr": 0.05, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
-                {"lr": 0.05, "weight_decay": 0.1}],
-    "rmsprop": [{"lr": 1e-3}, {"lr": 1e-3, "centered": True}, {"lr": 1e-4, "momentum": 0.9},
-                {"lr": 1e-4, "momentum": 0.9, "centered": True, "alpha": 0.3},
-                {"lr": 1e-3, "weight_decay": 0.1}],
-    "adadelta": [{}, {"rho": 0.3, "weight_decay": 0.1}],
-    "lion": [{"lr": 1e-3}, {"lr": 1e-3, "weight_decay": 0.5}],
-}  # fmt: skip
 
 
 def test_every_optimizer_but_newton_has_a_kernel_and_a_variant_here():
@@ -260,3 +237,21 @@ def test_without_a_working_numba_big_races_take_the_numpy_path(monkeypatch, erro
     assert not race.compiled
     race.run()
     assert race.done
+
+
+def test_runs_are_cut_into_whole_blocks_one_per_thread():
+    run = np.array([100, 100 + 3 * fused.BLOCK + 5, 7])
+    parts = fused._split(run, 2)
+    assert [p.tolist() for p in parts] == [
+        [100, 100 + 2 * fused.BLOCK, 7],
+        [100 + 2 * fused.BLOCK, 100 + 3 * fused.BLOCK + 5, 7 + 2 * fused.BLOCK],
+    ]
+    assert [p.tolist() for p in fused._split(np.array([0, 10, 0]), 2)] == [[0, 10, 0]]
+
+
+def test_a_race_stepped_by_two_threads_matches(monkeypatch):
+    monkeypatch.setenv("GDSTUDIO_THREADS", "2")
+    assert fused.threads() == 2
+    entries = [Entry.create("adam", {"lr": 0.01}), Entry.create("rmsprop", {"lr": 1e-3})]
+    run_both(monkeypatch, entries, starts(3 * fused.BLOCK // 2 + 17), steps=90,
+             stop=StopRule(1e-4, 1e6))  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -12,9 +13,12 @@ import numpy as np
 import pytest
 
 from gdstudio.engine.scenario import Scenario
-from gdstudio.export.encoders import ExportCancelled, ExportError, write_frames
-from gdstudio.export.render import ExportCanvas, ExportOptions, export_scenario, qimage_to_rgb
+from gdstudio.export.encoders import write_frames
+from gdstudio.export.errors import ExportCancelled, ExportError
+from gdstudio.export.formats import FORMATS
+from gdstudio.export.options import ANIMATION_OPTIONS, STILL_OPTIONS, ExportOptions
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.export.canvas import ExportCanvas, export_scenario, qimage_to_rgb
 from gdstudio.ui.race_views import RaceViews
 
 SCENARIO = Scenario.from_dict({
@@ -101,7 +105,7 @@ def test_full_disk_gives_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch)
     def full(*_a, **_k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("gdstudio.export.encoders._write_mp4", full)
+    monkeypatch.setitem(FORMATS, "mp4", replace(FORMATS["mp4"], encode=full))
     with pytest.raises(ExportError, match="No space left on device"):
         write_frames(out, frames(), 10)
     assert list(tmp_path.iterdir()) == []
@@ -144,6 +148,7 @@ def test_cli_export_bad_input_exits_2(tmp_path):
         (["-o", str(tmp_path / "x.avi")], "unknown output type"),
         (["-o", str(tmp_path / "x.gif"), "--size", "big"], "--size must be WxH"),
         (["-o", str(tmp_path / "x.gif"), "--fps", "0"], "--fps must be between"),
+        (["-o", str(tmp_path / "x.png"), "--fps", "10"], "--fps does not apply to .png output"),
     ]:
         proc = subprocess.run([sys.executable, "-m", "gdstudio", "export", str(scenario), *args],
                               capture_output=True, text=True, timeout=60)  # fmt: skip
@@ -155,12 +160,12 @@ def test_cli_export_bad_input_exits_2(tmp_path):
 def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, monkeypatch):
     from PySide6.QtWidgets import QProgressDialog
 
-    from gdstudio.export.dialog import ExportDialog
+    from gdstudio.ui.export.dialog import ExportDialog
 
     controller = RaceController(SCENARIO)
     dialog = ExportDialog(controller)
     qtbot.addWidget(dialog)
-    dialog.format.setCurrentIndex(dialog.format.findData(".png"))
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
     dialog.path.setText(str(tmp_path / "frame.png"))
     dialog.width.setValue(320)
     dialog.height.setValue(240)
@@ -168,8 +173,32 @@ def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, 
     assert iio.imread(tmp_path / "frame.png").shape[:2] == (240, 320)
 
     monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
-    dialog.format.setCurrentIndex(dialog.format.findData(".gif"))
+    dialog.format.setCurrentIndex(dialog.format.findData("gif"))
     dialog.path.setText(str(tmp_path / "race.gif"))
     assert not dialog.export()
     assert "cancelled" in dialog.message.text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frame.png"]
+
+
+def test_the_format_registry_names_real_options():
+    names = {f.name for f in fields(ExportOptions)}
+    assert STILL_OPTIONS < ANIMATION_OPTIONS <= names
+    assert [f.suffix for f in FORMATS.values()] == [".gif", ".mp4", ".png"]
+    assert [f.animated for f in FORMATS.values()] == [True, True, False]
+    assert not FORMATS["png"].applies("fps") and FORMATS["mp4"].applies("orbit_degrees")
+
+
+def test_export_dialog_offers_what_the_format_takes(qtbot):
+    from gdstudio.ui.export.dialog import ExportDialog
+
+    dialog = ExportDialog(RaceController(SCENARIO))
+    qtbot.addWidget(dialog)
+    assert [dialog.format.itemText(i) for i in range(dialog.format.count())] == [
+        f.title for f in FORMATS.values()
+    ]
+    timing = (dialog.fps, dialog.per_frame, dialog.orbit)
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
+    assert dialog.path.text().endswith(".png")
+    assert not any(w.isEnabled() for w in timing) and dialog.width.isEnabled()
+    dialog.format.setCurrentIndex(dialog.format.findData("mp4"))
+    assert dialog.path.text().endswith(".mp4") and all(w.isEnabled() for w in timing)

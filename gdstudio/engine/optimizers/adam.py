@@ -19,7 +19,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdstudio.engine.optimizers.base import Array, CompiledStep, HyperParam, OptimizerSpec, Scalar
+from gdstudio.engine.optimizers.base import (
+    Anatomy,
+    Array,
+    CompiledStep,
+    HyperParam,
+    OptimizerSpec,
+    Scalar,
+)
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
     betas_param,
@@ -30,6 +37,7 @@ from gdstudio.engine.optimizers.transforms import (
     lr_param,
     per_runner,
     prepare_grad,
+    step_counts,
     weight_decay_param,
     zeros_like_rows,
 )
@@ -226,6 +234,141 @@ def lion_update(
     return params - lr * direction, LionState(exp_avg)
 
 
+# ---------------------------------------------------------------- anatomy and torch's state
+# Every Adam variant steps along its new first moment m = β₁·m' + (1 − β₁)·g times a
+# per-coordinate scale, so its step splits into the gradient's share and the memory's.
+
+
+def _moment_split(scale: Any, g: Array, exp_avg: Array, beta1: Any) -> Anatomy:
+    """The step −scale·m taken apart into −scale·(1 − β₁)·g and −scale·β₁·m'."""
+    gradient_factor = scale * (1 - beta1)
+    return Anatomy({"gradient, rescaled": -gradient_factor * g, "memory": -scale * beta1 * exp_avg},
+                   np.broadcast_to(gradient_factor, g.shape).astype(np.float64))  # fmt: skip
+
+
+def _with_decay(anatomy: Anatomy, decay: Array) -> Anatomy:
+    """Add decoupled weight decay's own arrow (positions shrunk toward 0), where there is one."""
+    if not np.any(decay):
+        return anatomy
+    return Anatomy({**anatomy.arrows, "weight decay": decay}, anatomy.effective_lr)
+
+
+def _adam_anatomy(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+    decoupled: bool,
+) -> Anatomy:  # fmt: skip
+    g, decayed = _decoupled_start(params, grad, lr, hp, decoupled)
+    beta1, beta2 = hp["betas"]
+    _, v = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
+    if hp["amsgrad"]:
+        v = np.maximum(state.max_exp_avg_sq, v)
+    denom = (np.sqrt(v) / (1 - beta2**step) ** 0.5 + hp["eps"]) * (1 - beta1**step)
+    return _with_decay(_moment_split(lr / denom, g, state.exp_avg, beta1), decayed - params)
+
+
+def adam_anatomy(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """Adam's step: −lr·m/D with D = (√(v/(1 − β₂ᵗ)) + eps)·(1 − β₁ᵗ), split as m is."""
+    return _adam_anatomy(params, grad, state, hp, lr, step, hp["decoupled_weight_decay"])
+
+
+def adamw_anatomy(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """AdamW's step: Adam's arrows plus the decoupled decay −lr·weight_decay·θ."""
+    return _adam_anatomy(params, grad, state, hp, lr, step, True)
+
+
+def nadam_anatomy(
+    params: Array, grad: Array, state: NAdamState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """NAdam's step: the gradient's own term plus the look-ahead along the new moment."""
+    g, decayed = _decoupled_start(params, grad, lr, hp, hp["decoupled_weight_decay"])
+    beta1, beta2 = hp["betas"]
+    decay = hp["momentum_decay"]
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))
+    product = state.mu_product * mu
+    _, v = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
+    denom = np.sqrt(v / (1 - beta2**step)) + hp["eps"]
+    own = lr * (1.0 - mu) / (1.0 - product) / denom
+    split = _moment_split(lr * mu_next / (1.0 - product * mu_next) / denom, g, state.exp_avg, beta1)
+    arrows = {**split.arrows, "gradient, rescaled": split.arrows["gradient, rescaled"] - own * g}
+    return _with_decay(Anatomy(arrows, split.effective_lr + own), decayed - params)
+
+
+def radam_anatomy(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """RAdam's step: −lr·m̂ (times the rectified adaptive scale once ρₜ > 5)."""
+    g, decayed = _decoupled_start(params, grad, lr, hp, hp["decoupled_weight_decay"])
+    beta1, beta2 = hp["betas"]
+    _, v = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
+    rho_t = per_runner(lambda b2: _rho(b2, step)[1], beta2)
+    rect = per_runner(lambda b2: _rectifier(b2, step), beta2)
+    adaptive = (1 - beta2**step) ** 0.5 / (np.sqrt(v) + hp["eps"]) * rect
+    scale = lr / (1 - beta1**step) * np.where(rho_t > 5.0, adaptive, 1.0)
+    return _with_decay(_moment_split(scale, g, state.exp_avg, beta1), decayed - params)
+
+
+def adamax_anatomy(
+    params: Array, grad: Array, state: AdamState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """Adamax's step: −lr/(1 − β₁ᵗ)·m/u, u the decayed infinity norm."""
+    g = prepare_grad(grad, params, hp)
+    beta1, beta2 = hp["betas"]
+    exp_inf = np.maximum(state.exp_avg_sq * beta2, np.abs(g) + hp["eps"])
+    scale = lr / (1 - beta1**step) / exp_inf
+    return _moment_split(scale, g, state.exp_avg, beta1)
+
+
+def lion_anatomy(
+    params: Array, grad: Array, state: LionState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """Lion's step: lr times the sign of the interpolated momentum, plus its weight decay."""
+    decayed = decay_params(params, lr, hp)
+    new_params, _ = lion_update(params, grad, state, hp, lr, step)
+    return _with_decay(Anatomy({"sign step": new_params - decayed}), decayed - params)
+
+
+def adam_torch_state(state: AdamState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """torch.optim.Adam's (and AdamW's) state: step, exp_avg, exp_avg_sq (+ max_exp_avg_sq)."""
+    out = {
+        "step": step_counts(state, step),
+        "exp_avg": state.exp_avg,
+        "exp_avg_sq": state.exp_avg_sq,
+    }
+    if hp["amsgrad"]:
+        out["max_exp_avg_sq"] = state.max_exp_avg_sq
+    return out
+
+
+def nadam_torch_state(state: NAdamState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """torch.optim.NAdam's state: step, mu_product, exp_avg, exp_avg_sq."""
+    return {"step": step_counts(state, step), "mu_product": state.mu_product[:, 0],
+            "exp_avg": state.exp_avg, "exp_avg_sq": state.exp_avg_sq}  # fmt: skip
+
+
+def radam_torch_state(state: AdamState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """torch.optim.RAdam's state: step, exp_avg, exp_avg_sq."""
+    return {
+        "step": step_counts(state, step),
+        "exp_avg": state.exp_avg,
+        "exp_avg_sq": state.exp_avg_sq,
+    }
+
+
+def adamax_torch_state(state: AdamState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """torch.optim.Adamax's state: step, exp_avg, exp_inf."""
+    return {"step": step_counts(state, step), "exp_avg": state.exp_avg, "exp_inf": state.exp_avg_sq}
+
+
+def lion_torch_state(state: LionState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """Lion's state (not in torch.optim): its momentum, named ``exp_avg`` as Lion's authors do."""
+    return {"exp_avg": state.exp_avg}
+
+
 # ---------------------------------------------------------------- compiled kernels
 # Each is its NumPy twin above for one block of the compiled path (see CompiledStep),
 # in the same order of operations. The first moment is torch's lerp, whose formula
@@ -375,6 +518,8 @@ ADAM = OptimizerSpec(
     init=adam_init,
     update=adam_update,
     compiled=CompiledStep(adam_kernel, adam_numbers, _decoupled_flag),
+    anatomy=adam_anatomy,
+    torch_state=adam_torch_state,
 )  # fmt: skip
 
 ADAMW = OptimizerSpec(
@@ -386,6 +531,8 @@ ADAMW = OptimizerSpec(
     init=adam_init,
     update=adamw_update,
     compiled=CompiledStep(adam_kernel, adam_numbers, _always),
+    anatomy=adamw_anatomy,
+    torch_state=adam_torch_state,
 )  # fmt: skip
 
 NADAM = OptimizerSpec(
@@ -400,6 +547,8 @@ NADAM = OptimizerSpec(
     init=nadam_init,
     update=nadam_update,
     compiled=CompiledStep(nadam_kernel, nadam_numbers, _decoupled_flag),
+    anatomy=nadam_anatomy,
+    torch_state=nadam_torch_state,
 )  # fmt: skip
 
 RADAM = OptimizerSpec(
@@ -411,6 +560,8 @@ RADAM = OptimizerSpec(
     init=adam_init,
     update=radam_update,
     compiled=CompiledStep(radam_kernel, radam_numbers, _decoupled_flag),
+    anatomy=radam_anatomy,
+    torch_state=radam_torch_state,
 )  # fmt: skip
 
 ADAMAX = OptimizerSpec(
@@ -421,6 +572,8 @@ ADAMAX = OptimizerSpec(
     init=adam_init,
     update=adamax_update,
     compiled=CompiledStep(adamax_kernel, adamax_numbers),
+    anatomy=adamax_anatomy,
+    torch_state=adamax_torch_state,
 )  # fmt: skip
 
 LION = OptimizerSpec(
@@ -431,4 +584,6 @@ LION = OptimizerSpec(
     init=lion_init,
     update=lion_update,
     compiled=CompiledStep(lion_kernel, lion_numbers, _always),
+    anatomy=lion_anatomy,
+    torch_state=lion_torch_state,
 )  # fmt: skip

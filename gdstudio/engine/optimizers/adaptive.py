@@ -21,7 +21,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdstudio.engine.optimizers.base import Array, CompiledStep, HyperParam, OptimizerSpec, Scalar
+from gdstudio.engine.optimizers.base import (
+    Anatomy,
+    Array,
+    CompiledStep,
+    HyperParam,
+    OptimizerSpec,
+    Scalar,
+)
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
     ema_sq,
@@ -30,6 +37,7 @@ from gdstudio.engine.optimizers.transforms import (
     lr_param,
     nonzero,
     prepare_grad,
+    step_counts,
     weight_decay_param,
     zeros_like_rows,
 )
@@ -125,6 +133,71 @@ def adadelta_update(
     return params + (-lr) * delta, AdadeltaState(square_avg, acc_delta)
 
 
+# ---------------------------------------------------------------- anatomy and torch's state
+
+
+def _rescaled(factor: Array, g: Array) -> Anatomy:
+    """A step −factor·g whose factor differs per coordinate."""
+    return Anatomy({"gradient, rescaled": -factor * g}, factor)
+
+
+def adagrad_anatomy(
+    params: Array, grad: Array, state: AdagradState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """AdaGrad's step: −lrₜ·g/(√Σg² + eps), a factor that only ever shrinks."""
+    g = prepare_grad(grad, params, hp)
+    clr = lr / (1 + (step - 1) * hp["lr_decay"])
+    return _rescaled(clr / (np.sqrt(state.sum + g * g) + hp["eps"]), g)
+
+
+def rmsprop_anatomy(
+    params: Array, grad: Array, state: RMSpropState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """RMSprop's step: −lr·g/(√v̂ + eps), plus −lr·μ·b' with momentum."""
+    g = prepare_grad(grad, params, hp)
+    alpha = hp["alpha"]
+    square_avg = ema_sq(state.square_avg, g, alpha)
+    if hp["centered"]:
+        grad_avg = lerp(state.grad_avg, g, 1 - alpha)
+        square_avg = square_avg - grad_avg * grad_avg
+    own = _rescaled(lr / (np.sqrt(square_avg) + hp["eps"]), g)
+    if not nonzero(hp["momentum"]):
+        return own
+    return Anatomy({**own.arrows, "momentum": -lr * hp["momentum"] * state.momentum_buffer},
+                   own.effective_lr)  # fmt: skip
+
+
+def adadelta_anatomy(
+    params: Array, grad: Array, state: AdadeltaState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """Adadelta's step: −lr·√(u + eps)/√(v + eps)·g, u the average of past squared steps."""
+    g = prepare_grad(grad, params, hp)
+    square_avg = ema_sq(state.square_avg, g, hp["rho"])
+    factor = np.sqrt(state.acc_delta + hp["eps"]) / np.sqrt(square_avg + hp["eps"])
+    return _rescaled(lr * factor, g)
+
+
+def adagrad_torch_state(state: AdagradState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """torch.optim.Adagrad's state: step, sum."""
+    return {"step": step_counts(state, step), "sum": state.sum}
+
+
+def rmsprop_torch_state(state: RMSpropState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """torch.optim.RMSprop's state: step, square_avg (+ momentum_buffer, grad_avg)."""
+    out = {"step": step_counts(state, step), "square_avg": state.square_avg}
+    if nonzero(hp["momentum"]):
+        out["momentum_buffer"] = state.momentum_buffer
+    if hp["centered"]:
+        out["grad_avg"] = state.grad_avg
+    return out
+
+
+def adadelta_torch_state(state: AdadeltaState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """torch.optim.Adadelta's state: step, square_avg, acc_delta."""
+    return {"step": step_counts(state, step), "square_avg": state.square_avg,
+            "acc_delta": state.acc_delta}  # fmt: skip
+
+
 # ---------------------------------------------------------------- compiled kernels
 # Each is its NumPy twin above for one block of the compiled path (see CompiledStep),
 # in the same order of operations.
@@ -212,6 +285,8 @@ ADAGRAD = OptimizerSpec(
     init=adagrad_init,
     update=adagrad_update,
     compiled=CompiledStep(adagrad_kernel, adagrad_numbers),
+    anatomy=adagrad_anatomy,
+    torch_state=adagrad_torch_state,
 )  # fmt: skip
 
 RMSPROP = OptimizerSpec(
@@ -230,6 +305,8 @@ RMSPROP = OptimizerSpec(
     init=rmsprop_init,
     update=rmsprop_update,
     compiled=CompiledStep(rmsprop_kernel, rmsprop_numbers),
+    anatomy=rmsprop_anatomy,
+    torch_state=rmsprop_torch_state,
 )  # fmt: skip
 
 ADADELTA = OptimizerSpec(
@@ -246,4 +323,6 @@ ADADELTA = OptimizerSpec(
     init=adadelta_init,
     update=adadelta_update,
     compiled=CompiledStep(adadelta_kernel, adadelta_numbers),
+    anatomy=adadelta_anatomy,
+    torch_state=adadelta_torch_state,
 )  # fmt: skip

@@ -62,6 +62,19 @@ class OptimizerState(NamedTuple):
     """Base type for optimizer states; each spec defines its own NamedTuple."""
 
 
+class Anatomy(NamedTuple):
+    """One step taken apart: what each term of the update contributes.
+
+    ``arrows`` maps a label to an (n, 2) displacement from the current point;
+    the arrows sum to the step taken (new params − params), up to rounding.
+    ``effective_lr`` is, for methods that rescale the gradient per coordinate,
+    the factor in front of the gradient, (n, 2); None for the others.
+    """
+
+    arrows: dict[str, Array]
+    effective_lr: Array | None = None
+
+
 InitFn = Callable[[Array, Hyperparams], tuple]
 UpdateFn = Callable[..., tuple[Array, tuple]]
 CheckFn = Callable[[Hyperparams], None]
@@ -115,3 +128,11 @@ class OptimizerSpec:
     """Cross-parameter rules (e.g. Nesterov needs momentum > 0); raises HyperparameterError."""
     compiled: CompiledStep | None = field(default=None, repr=False)
     """The same update for the compiled path; None keeps the optimizer on NumPy."""
+    anatomy: Callable[..., Anatomy] | None = field(default=None, repr=False)
+    """``anatomy(params, grad, state, hp, lr, step)`` (Newton: and the Hessian): the step
+    about to be taken from ``state``, taken apart (see :class:`Anatomy`)."""
+    torch_state: Callable[[Any, Hyperparams, int], dict[str, Any]] | None = field(
+        default=None, repr=False
+    )
+    """``torch_state(state, hp, step)``: the state after ``step`` steps under torch.optim's
+    state_dict names, name -> (n, 2) array, or (n,) for one number per runner."""

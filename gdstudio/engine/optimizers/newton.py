@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdstudio.engine.optimizers.base import Array, HyperParam, OptimizerSpec
+from gdstudio.engine.optimizers.base import Anatomy, Array, HyperParam, OptimizerSpec
 from gdstudio.engine.optimizers.transforms import lr_param
 
 
@@ -58,6 +58,15 @@ def update(
     return params - lr * direction, state
 
 
+def anatomy(
+    params: Array, grad: Array, state: NewtonState, hp: dict[str, Any], lr: Any, step: int,
+    hessian: Array,
+) -> Anatomy:  # fmt: skip
+    """Newton's step is one arrow: −lr·H⁻¹g with the curvatures floored as above."""
+    new_params, _ = update(params, grad, state, hp, lr, step, hessian)
+    return Anatomy({"Newton step": new_params - params})
+
+
 NEWTON = OptimizerSpec(
     name="newton",
     title="Newton",
@@ -75,4 +84,6 @@ NEWTON = OptimizerSpec(
     init=lambda params, hp: NewtonState(),
     update=update,
     needs_hessian=True,
+    anatomy=anatomy,
+    torch_state=lambda state, hp, step: {},  # Newton keeps no state between steps
 )

@@ -16,7 +16,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gdstudio.engine.errors import HyperparameterError
-from gdstudio.engine.optimizers.base import Array, CompiledStep, HyperParam, OptimizerSpec, Scalar
+from gdstudio.engine.optimizers.base import (
+    Anatomy,
+    Array,
+    CompiledStep,
+    HyperParam,
+    OptimizerSpec,
+    Scalar,
+)
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
     lr_param,
@@ -59,6 +66,35 @@ def update(
             g, buf = moved, new_buf
     out = lr * g
     return np.subtract(params, out, out=out), SGDState(buf)
+
+
+def anatomy(
+    params: Array, grad: Array, state: SGDState, hp: dict[str, Any], lr: Any, step: int,
+) -> Anatomy:  # fmt: skip
+    """The step taken apart: the gradient's share and the momentum buffer's (the same
+    step size for both coordinates, so no effective step size to show).
+
+    With momentum μ and dampening d the buffer is v = μ·v' + (1 − d)·g (v = g on the
+    first step), so the step −lr·v is −lr·(1 − d)·g plus −lr·μ·v'. Nesterov steps
+    −lr·(g + μ·v): the gradient and the look-ahead along the new buffer.
+    """
+    g = prepare_grad(grad, params, hp)
+    momentum = hp["momentum"]
+    if not nonzero(momentum):
+        return Anatomy({"gradient": -lr * g})
+    if hp["nesterov"]:
+        _, new = update(params, grad, state, hp, lr, step)
+        return Anatomy(
+            {"gradient": -lr * g, "Nesterov look-ahead": -lr * momentum * new.momentum_buffer}
+        )
+    keep = 1.0 if step == 1 else 1 - hp["dampening"]
+    previous = state.momentum_buffer if step > 1 else np.zeros_like(g)
+    return Anatomy({"gradient": -lr * keep * g, "momentum": -lr * momentum * previous})
+
+
+def torch_state(state: SGDState, hp: dict[str, Any], step: int) -> dict[str, Array]:
+    """torch.optim.SGD's state: ``momentum_buffer``, kept only with momentum."""
+    return {"momentum_buffer": state.momentum_buffer} if nonzero(hp["momentum"]) else {}
 
 
 def kernel(p, g, state, new_state, out, numbers, parts) -> None:
@@ -105,4 +141,6 @@ SGD = OptimizerSpec(
     update=update,
     check=check,
     compiled=CompiledStep(kernel, numbers),
+    anatomy=anatomy,
+    torch_state=torch_state,
 )  # fmt: skip

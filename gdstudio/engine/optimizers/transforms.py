@@ -80,6 +80,11 @@ def decay_params(params: Array, lr: Scalar, hp: dict[str, Any]) -> Array:
     return params * (1 - lr * wd) if nonzero(wd) else params
 
 
+def step_counts(state: tuple, step: int) -> Array:
+    """torch's ``step`` entry of the state: the steps taken, one float per runner."""
+    return np.full(len(state[0]), float(step))
+
+
 def zeros_like_rows(params: Array, width: int = 2) -> Array:
     """A fresh (n, width) float64 state array of zeros."""
     return np.zeros((params.shape[0], width))

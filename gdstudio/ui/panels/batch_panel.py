@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdstudio.engine.datasets import DATASETS
+from gdstudio.engine.catalog import DATASETS, MODELS
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.models import MODELS
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.inline_message import InlineMessage
 
@@ -132,8 +131,7 @@ class BatchPanel(QWidget):
         self.message.clear()
 
     def _on_surface_change(self) -> None:
-        obj = self._controller.objective
-        data = getattr(obj, "dataset", None)
+        data = self._controller.dataset
         self.plot.setEnabled(data is not None)
         self.overlay.setEnabled(data is not None)
         if data is None:
@@ -160,7 +158,7 @@ class BatchPanel(QWidget):
         for item in self.fits:
             self.plot.removeItem(item)
         self.fits = []
-        if getattr(self._controller.objective, "dataset", None) is None:
+        if self._controller.dataset is None:
             return
         for color in self._controller.runner_colors():
             curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2))
@@ -169,13 +167,11 @@ class BatchPanel(QWidget):
         self._on_step()
 
     def _on_step(self) -> None:
-        obj = self._controller.objective
-        if not self.fits or not self.isVisible() or not hasattr(obj, "predict"):
+        if not self.fits or not self.isVisible():
             return
-        race = self._controller.race
-        shown = np.minimum(race.counts, self._controller.shown_step + 1)
-        pos = race.trajectory[shown - 1, np.arange(race.n_runners)]
-        lines = obj.predict(pos, self._x_grid)
+        lines = self._controller.model_fits(self._x_grid)
+        if lines is None:
+            return
         for curve, y in zip(self.fits, lines, strict=True):
             curve.setData(self._x_grid, y)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
@@ -26,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdstudio.engine.catalog import OPTIMIZERS, SCHEDULES
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.optimizers import OPTIMIZERS
-from gdstudio.engine.scenario import OptimizerConfig
-from gdstudio.engine.schedules import SCHEDULES
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
+
+if TYPE_CHECKING:
+    from gdstudio.engine.scenario import OptimizerConfig
 
 LR_MIN_EXP, LR_MAX_EXP, LR_TICKS = -5.0, 1.0, 600
 
@@ -168,14 +170,13 @@ class OptimizerPanel(QWidget):
         label = item.text().strip()
         config = c.scenario.optimizers[i]
         if label and label != config.display_label():
-            self._send(i, OptimizerConfig(config.name, config.hyperparameters, label, config.color,
-                                          config.schedule, config.batch_size))  # fmt: skip
+            self._send(i, replace(config, label=label))
 
     def add_optimizer(self, name: str) -> None:
         """Add ``name`` with torch's defaults (and the global learning rate)."""
-        config = OptimizerConfig(name, {"lr": self.global_lr()} if name != "newton" else {})
+        given = {"lr": self.global_lr()} if name != "newton" else {}
         try:
-            self._controller.add_optimizer(config)
+            self._controller.add_optimizer_named(name, given)
         except GdstudioError as exc:
             self.message.show_error(str(exc))
             return
@@ -196,8 +197,7 @@ class OptimizerPanel(QWidget):
         color = QColorDialog.getColor(current, self, "Optimizer colour")
         if color.isValid():
             config = self._controller.scenario.optimizers[i]
-            self._send(i, OptimizerConfig(config.name, config.hyperparameters, config.label,
-                                          color.name(), config.schedule, config.batch_size))  # fmt: skip
+            self._send(i, replace(config, color=color.name()))
 
     # ------------------------------------------------------------------ settings
     def _on_selection_change(self, i: int) -> None:
@@ -218,7 +218,7 @@ class OptimizerPanel(QWidget):
         self.schedule_combo.setCurrentIndex(max(self.schedule_combo.findData(schedule), 0))
         self._fill_schedule_form(schedule, config.schedule or {})
         self.batch_size.setValue(config.batch_size or 0)
-        self.batch_size.setEnabled(c.objective.n_samples is not None)
+        self.batch_size.setEnabled(c.in_batch_mode)
         for w in (self.override_lr, self.schedule_combo, self.batch_size):
             w.blockSignals(False)
         self.message.clear()
@@ -264,8 +264,9 @@ class OptimizerPanel(QWidget):
         name = self.schedule_combo.currentData()
         schedule = {"name": name, **sched_values} if name else None
         batch = self.batch_size.value() or None
-        self._send(i, OptimizerConfig(config.name, given, config.label, config.color, schedule,
-                                      batch if self._controller.objective.n_samples else None))  # fmt: skip
+        in_batch_mode = self._controller.in_batch_mode
+        self._send(i, replace(config, hyperparameters=given, schedule=schedule,
+                              batch_size=batch if in_batch_mode else None))  # fmt: skip
 
     def _send(self, i: int, config: OptimizerConfig) -> None:
         try:
@@ -305,6 +306,5 @@ class OptimizerPanel(QWidget):
             if i in self._overrides or config.name == "newton":
                 continue
             given: dict[str, Any] = {**config.hyperparameters, "lr": lr}
-            self._send(i, OptimizerConfig(config.name, given, config.label, config.color,
-                                          config.schedule, config.batch_size))  # fmt: skip
+            self._send(i, replace(config, hyperparameters=given))
         self._on_selection_change(self.list.currentRow())

@@ -178,6 +178,9 @@ class SurfaceView3D(QWidget):
             item.setGLOptions(ON_TOP)
             self.gl_view.addItem(item)
         self.trails: list[gl.GLLinePlotItem] = []
+        self.arrows = gl.GLLinePlotItem(mode="lines", width=3, antialias=True)
+        self.arrows.setGLOptions(ON_TOP)
+        self.gl_view.addItem(self.arrows)
         self.shown_step: int | None = None
         self._colors: list[tuple[float, float, float, float]] = []
         self._groups = ColourGroups([])
@@ -321,6 +324,31 @@ class SurfaceView3D(QWidget):
                           dtype=np.float32).reshape(-1, 4)  # fmt: skip
         self.markers.setData(pos=box, color=colors)
         self.diverged_markers.setData(pos=box[diverged])
+
+    def show_arrows(self, origin: np.ndarray, loss: float,
+                    tips: list[tuple[np.ndarray, str]]) -> None:  # fmt: skip
+        """Arrows from data point ``origin`` (whose loss is ``loss``) to each (tip, '#rrggbb'),
+        drawn flat at the runner's height, above the surface: the update anatomy. An empty
+        list hides them."""
+        if not tips or self._grid is None:
+            self.arrows.setData(pos=np.zeros((0, 3)))
+            return
+        height = self._heights(np.array([loss]))
+        pos, colors = [], []
+        for tip, color in tips:
+            start, end = self.to_box(np.array([origin[0], tip[0]]), np.array([origin[1], tip[1]]),
+                                     np.repeat(height, 2)) + [0, 0, LIFT * 4]  # fmt: skip
+            d = end - start
+            length = float(np.hypot(d[0], d[1]))
+            ends = [start, end]
+            if length > 0:  # a flat two-stroke head, a fifth of the arrow (at most 0.8 units)
+                u, head = d / length, min(0.2 * length, 0.8)
+                for side in (1.0, -1.0):
+                    wing = np.array([-u[0] + side * 0.5 * u[1], -u[1] - side * 0.5 * u[0], 0.0])
+                    ends += [end, end + head * wing]
+            pos += ends
+            colors += [rgba(color)] * len(ends)
+        self.arrows.setData(pos=np.array(pos), color=np.array(colors, dtype=np.float32))
 
     # ------------------------------------------------------------------ picking and grabbing
     def _mvp(self) -> QMatrix4x4:
