@@ -2,9 +2,8 @@
 
 A basin map races each optimizer from every pixel of an N×N grid of starts (pixel
 centres over the domain; row-major, x fastest) with the race's settings: steps, stop
-rules, schedules and batches. It is one race cut into a part per core
-(:mod:`~gdstudio.engine.parallel`), so every pixel holds the numbers a single race
-from its start gives, bit for bit.
+rules, schedules and batches, on every core (:mod:`~gdstudio.engine.parallel`).
+Every pixel holds the numbers a single race from its start gives, bit for bit.
 
 Each pixel then gets a *basin*: the index of the minimum it ended in, :data:`NOWHERE`
 (-1) when it ended in none and :data:`DIVERGED` (-2) when it diverged. For built-in
@@ -24,16 +23,16 @@ import csv
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from gdstudio.engine.analysis_results import DIVERGED, NOWHERE, BasinMap
 from gdstudio.engine.datasets import BatchSchedule
 from gdstudio.engine.errors import AnalysisError, GdstudioError
 from gdstudio.engine.functions import BuiltinObjective
 from gdstudio.engine.objective import Domain, Objective
-from gdstudio.engine.parallel import Progress, cores, run_races, split
+from gdstudio.engine.parallel import Progress, race_parts, run_races
 from gdstudio.engine.race import Entry, Race
 from gdstudio.engine.scenario import Scenario
 from gdstudio.engine.stop import Status, StopRule
@@ -43,10 +42,6 @@ IntArray = npt.NDArray[np.intp]
 
 DEFAULT_RESOLUTION = 256
 MAX_RESOLUTION = 512
-NOWHERE = -1
-"""Basin of a runner that ended in no minimum."""
-DIVERGED = -2
-"""Basin of a runner that diverged."""
 KNOWN_TOL = 1e-2
 """An end point this fraction of the domain's diagonal from a known minimum is in it."""
 CLUSTER_TOL = 1e-3
@@ -54,52 +49,6 @@ CLUSTER_TOL = 1e-3
 SADDLE_TOL = 1e-8
 """A cluster is a saddle when its Hessian's least eigenvalue is below −SADDLE_TOL·max(1, |greatest|)."""
 CSV_COLUMNS = ("optimizer", "label", "x", "y", "end_x", "end_y", "status", "steps", "basin")
-
-
-@dataclass(frozen=True)
-class BasinMap:
-    """Where each optimizer took each start of a grid, and which minimum that is.
-
-    Per-pixel arrays are indexed ``[optimizer, row, column]``: row i is y = ``ys[i]``,
-    column j is x = ``xs[j]``.
-    """
-
-    domain: Domain
-    xs: FloatArray
-    """(N,) x of each column's pixel centres."""
-    ys: FloatArray
-    """(N,) y of each row's pixel centres."""
-    names: tuple[str, ...]
-    """Each optimizer's name (``adam``, ...)."""
-    labels: tuple[str, ...]
-    """Each optimizer's label, as the legend shows it."""
-    end: FloatArray
-    """(E, N, N, 2) each runner's last point (its last finite one when it diverged)."""
-    status: npt.NDArray[np.int8]
-    """(E, N, N) values of :class:`~gdstudio.engine.stop.Status`."""
-    steps: IntArray
-    """(E, N, N) steps each runner took."""
-    basin: IntArray
-    """(E, N, N) index into ``minima``, or :data:`NOWHERE`, or :data:`DIVERGED`."""
-    minima: FloatArray
-    """(M, 2) the minima pixels end in."""
-    minima_loss: FloatArray
-    """(M,) the loss at each minimum."""
-    known_minima: bool
-    """True when ``minima`` are the function's known ones, False when clustered."""
-    max_steps: int
-
-    @property
-    def resolution(self) -> int:
-        """N: pixels along each side."""
-        return len(self.xs)
-
-    def pixel_of(self, x: float, y: float) -> tuple[int, int] | None:
-        """(row, column) of the pixel holding the point (x, y), or None outside the map."""
-        (x0, x1), (y0, y1) = self.domain
-        n = self.resolution
-        col, row = math.floor((x - x0) / (x1 - x0) * n), math.floor((y - y0) / (y1 - y0) * n)
-        return (row, col) if 0 <= row < n and 0 <= col < n else None
 
 
 def grid_starts(domain: Domain, resolution: int) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -133,9 +82,9 @@ def basin_map(
     Raises :class:`~gdstudio.engine.parallel.Cancelled` when ``progress`` returns False.
     """
     xs, ys, starts = grid_starts(domain, resolution)
-    parts = split(len(starts), cores())
-    races = [Race(objective, entries, starts[part.start : part.stop], steps, stop, batches,
-                  keep_history=False, compile_small=True) for part in parts]  # fmt: skip
+    parts, races = race_parts(
+        lambda part: Race(objective, entries, starts[part.start : part.stop], steps, stop,
+                          batches, keep_history=False, compile_small=True), len(starts))  # fmt: skip
     run_races(races, progress)
     n_e, n = len(entries), resolution
     end = np.empty((n_e, n * n, 2))

@@ -1,9 +1,11 @@
-"""Racing several races at once, one thread each, with progress and cancelling.
+"""Racing a big job on every core, with progress and cancelling.
 
-The analysis commands cut one big job (every start of a basin map, every setting of
-a sweep) into a race per core. Runners never interact, so the parts give the
-numbers one race would, bit for bit. The compiled kernels release the GIL and
-NumPy's array loops mostly do, so the threads share the cores.
+The analysis commands race many runners at once (every start of a basin map, every
+setting of a sweep). A race on the compiled path already steps its runners on every
+core; a race on the NumPy path (formulas, datasets, Newton) does not, so the job is
+cut into a race per core, each stepped in its own thread (NumPy's array loops let go
+of the GIL). Runners never interact, so the parts give the numbers one race would,
+bit for bit.
 """
 
 from __future__ import annotations
@@ -40,6 +42,19 @@ def split(count: int, parts: int) -> list[range]:
     return [range(a, b) for a, b in itertools.pairwise(edges)]
 
 
+def race_parts(build: Callable[[range], Race], count: int) -> tuple[list[range], list[Race]]:
+    """The races for a job of ``count`` items (starts, settings) and the items each holds.
+
+    ``build(items)`` makes the race for a range of items. One race for them all when
+    the compiled path steps it (on every core by itself), else one race per core.
+    """
+    whole = build(range(count))
+    if whole.compiled or cores() == 1:
+        return [range(count)], [whole]
+    parts = split(count, cores())
+    return parts, [build(part) for part in parts]
+
+
 def fraction_done(race: Race) -> float:
     """How far a race has come: 1 when done, else its furthest runner's share of the steps."""
     if race.done or race.max_steps <= 0:
@@ -48,7 +63,7 @@ def fraction_done(race: Race) -> float:
 
 
 def run_races(races: Sequence[Race], progress: Progress | None = None) -> None:
-    """Step every race to its end, each in its own thread.
+    """Step every race to its end, each in its own thread (see :func:`race_parts`).
 
     ``progress`` is called from this thread with the mean fraction done; when it
     returns False the races stop where they are and :class:`Cancelled` is raised.

@@ -5,10 +5,10 @@ a scenario to each value of a linear or log-spaced range. Any numeric torch.opti
 name can be swept; ``betas[0]`` and ``betas[1]`` address one element of a pair.
 Every setting is raced from every start of the scenario with the scenario's steps,
 stop rules, schedule and batches (all settings see the same batches). The settings
-are the entries of one race, cut into a part per core, so each cell holds the
-numbers a single race with that setting gives, bit for bit.
+are the entries of one race, raced on every core (:mod:`~gdstudio.engine.parallel`),
+so each cell holds the numbers a single race with that setting gives, bit for bit.
 
-A cell's *metric* is one of :data:`METRICS`: the loss at the last finite point,
+A cell's *metric* is one of :data:`~gdstudio.engine.analysis_results.METRICS`: the loss at the last finite point,
 the steps taken to converge (NaN when the runner did not converge), or the distance
 from the end point to the nearest known minimum.
 """
@@ -20,16 +20,17 @@ import io
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from gdstudio.engine.analysis_results import METRICS, Axis, SweepResult
 from gdstudio.engine.errors import AnalysisError, GdstudioError
 from gdstudio.engine.objective import Objective
 from gdstudio.engine.optimizers import OPTIMIZERS, resolve_hyperparams
-from gdstudio.engine.parallel import Progress, cores, run_races, split
+from gdstudio.engine.parallel import Progress, race_parts, run_races
 from gdstudio.engine.race import Entry, Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario
 from gdstudio.engine.stop import Status
@@ -37,39 +38,9 @@ from gdstudio.engine.stop import Status
 FloatArray = npt.NDArray[np.float64]
 MAX_COUNT = 128
 """Most values along one axis."""
-METRICS = {
-    "final_loss": "final loss",
-    "steps_to_converge": "steps to converge",
-    "distance_to_min": "distance to the nearest minimum",
-}
-"""Metric name -> what it measures, as a caption says it."""
 CSV_COLUMNS = ("x_value", "y_value", "start_x", "start_y", "status", "steps", "final_loss",
                "metric")  # fmt: skip
 _NAME = re.compile(r"^([a-z_]+)(?:\[([01])\])?$")
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One swept hyperparameter: ``count`` values from ``low`` to ``high``."""
-
-    name: str
-    """A torch.optim name, or ``betas[0]``-style for one element of a pair."""
-    low: float
-    high: float
-    count: int
-    log: bool = False
-
-    @property
-    def values(self) -> FloatArray:
-        """The values, ends included: evenly spaced, or evenly in log scale."""
-        if self.log:
-            return np.geomspace(self.low, self.high, self.count)
-        return np.linspace(self.low, self.high, self.count)
-
-    def text(self) -> str:
-        """The axis as the command line writes it: ``lr=0.001:0.1:log:64``."""
-        scale = ":log" if self.log else ""
-        return f"{self.name}={self.low!r}:{self.high!r}{scale}:{self.count}"
 
 
 def parse_axis(text: str, option: str = "--x") -> Axis:
@@ -96,8 +67,8 @@ def checked_axis(axis: Axis, option: str = "--x") -> Axis:
         raise AnalysisError(f"{option}: the range must be finite, got {axis.low}:{axis.high}")
     if not 1 <= axis.count <= MAX_COUNT:
         raise AnalysisError(f"{option}: N must be between 1 and {MAX_COUNT}, got {axis.count}")
-    if axis.count > 1 and axis.low == axis.high:
-        raise AnalysisError(f"{option}: LO and HI must differ, got {axis.low} twice")
+    if axis.count > 1 and not axis.low < axis.high:
+        raise AnalysisError(f"{option}: LO must be below HI, got {axis.low}:{axis.high}")
     if axis.log and not (axis.low > 0 and axis.high > 0):
         raise AnalysisError(
             f"{option}: a log range needs LO and HI above 0, got {axis.low}:{axis.high}"
@@ -142,47 +113,6 @@ def current_value(config: OptimizerConfig, name: str) -> float:
     return float(value if match.group(2) is None else value[int(match.group(2))])
 
 
-@dataclass(frozen=True)
-class SweepResult:
-    """Each setting's runners: arrays indexed ``[row, column, start]``, row i being
-    ``y.values[i]`` (a single row when there is no y axis) and column j ``x.values[j]``."""
-
-    optimizer: str
-    label: str
-    x: Axis
-    y: Axis | None
-    metric: str
-    current: tuple[float, float | None]
-    """The optimizer's own values of the swept hyperparameters."""
-    starts: FloatArray
-    """(S, 2) the scenario's starts."""
-    end: FloatArray
-    """(ny, nx, S, 2) last (finite) points."""
-    status: npt.NDArray[np.int8]
-    steps: npt.NDArray[np.intp]
-    final_loss: FloatArray
-    """(ny, nx, S) the loss at the last finite point."""
-    values: FloatArray
-    """(ny, nx, S) the metric (NaN where it has no value, as steps to converge of a runner
-    that did not)."""
-    max_steps: int
-
-    @property
-    def cells(self) -> FloatArray:
-        """(ny, nx) the metric's mean over the starts; NaN if it is NaN for some start."""
-        return self.values.mean(axis=2)
-
-    @property
-    def diverged(self) -> npt.NDArray[np.bool_]:
-        """(ny, nx) True where some start diverged."""
-        return (self.status == Status.DIVERGED).any(axis=2)
-
-    @property
-    def y_values(self) -> FloatArray:
-        """The y axis' values, or an empty array for a one-axis sweep."""
-        return self.y.values if self.y is not None else np.zeros(0)
-
-
 def run_sweep(
     scenario: Scenario,
     index: int,
@@ -212,10 +142,11 @@ def run_sweep(
     config = scenario.optimizers[index]
     entries = _entries(config, x, y)
     starts = np.array(scenario.starts, dtype=np.float64)
-    parts = split(len(entries), cores())
     batches = scenario.batch_schedule(obj)
-    races = [Race(obj, entries[part.start : part.stop], starts, scenario.steps, scenario.stop,
-                  batches, keep_history=False, compile_small=True) for part in parts]  # fmt: skip
+    _, races = race_parts(
+        lambda part: Race(obj, entries[part.start : part.stop], starts, scenario.steps,
+                          scenario.stop, batches, keep_history=False, compile_small=True),
+        len(entries))  # fmt: skip
     run_races(races, progress)
     shape = (1 if y is None else y.count, x.count, len(starts))
     end = np.concatenate([r.positions for r in races]).reshape(*shape, 2)

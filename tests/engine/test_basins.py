@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from gdstudio.engine import basins
+from gdstudio.engine.analysis_results import DIVERGED, NOWHERE
 from gdstudio.engine.basins import (
-    DIVERGED,
-    NOWHERE,
     basin_map,
     classify,
     grid_starts,
@@ -39,18 +38,24 @@ def test_grid_starts_are_pixel_centres_row_major_and_mirror_exactly():
     np.testing.assert_array_equal(xs, -xs[::-1])
 
 
-def test_pixels_equal_single_races_bit_for_bit():
-    surface = make_function("rosenbrock")
+@pytest.mark.parametrize(
+    ("surface", "resolution"),
+    [(make_function("rosenbrock"), 64), (parse_formula("(1 - x)**2 + 100*(y - x**2)**2",
+                                                      ((-2, 2), (-1, 3))), 24)],
+    ids=["compiled, on every core", "NumPy path, a race per core"],
+)  # fmt: skip
+def test_pixels_equal_single_races_bit_for_bit(surface, resolution):
     entries = [
         Entry.create("sgd", {"lr": 1e-3}),
         Entry.create("sgd", {"lr": 1e-3, "momentum": 0.9}),
         Entry.create("adam", {"lr": 0.05}, {"name": "step", "step_size": 50, "gamma": 0.5}),
     ]
     stop = StopRule(grad_tol=1e-4, max_abs=1e4)
-    result = basin_map(surface, entries, surface.domain, 64, 300, stop)  # 12,288 runners
-    assert {Status.CONVERGED, Status.DIVERGED, Status.MAX_STEPS} <= set(result.status.ravel())
+    result = basin_map(surface, entries, surface.domain, resolution, 300, stop)
+    assert {Status.DIVERGED, Status.MAX_STEPS} <= set(result.status.ravel())
     rng = np.random.default_rng(1)
-    pixels = [(0, 0), (63, 63), (0, 63), *rng.integers(0, 64, (40, 2)).tolist()]
+    last = resolution - 1
+    pixels = [(0, 0), (last, last), (0, last), *rng.integers(0, resolution, (40, 2)).tolist()]
     for e, entry in enumerate(entries):
         for row, col in pixels:
             race = Race(surface, [entry], [[result.xs[col], result.ys[row]]], 300, stop)

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from gdstudio.engine import sweep
+from gdstudio.engine.analysis_results import Axis
 from gdstudio.engine.errors import AnalysisError
 from gdstudio.engine.race import Entry, Race
 from gdstudio.engine.scenario import Scenario
 from gdstudio.engine.stop import Status
-from gdstudio.engine.sweep import Axis, parse_axis, run_sweep
+from gdstudio.engine.sweep import parse_axis, run_sweep
 
 
 def scenario(function: str, optimizer: dict, starts=((1.0, 1.0),), steps: int = 2000,
@@ -163,7 +164,8 @@ def test_csv_and_npz_columns():
         ("lr=0.1:0.2:0", "between 1 and 128"),
         ("lr=0.1:0.2:129", "between 1 and 128"),
         ("lr=0:0.2:log:4", "log range"),
-        ("lr=0.1:0.1:4", "must differ"),
+        ("lr=0.1:0.1:4", "LO must be below HI"),
+        ("lr=0.2:0.1:4", "LO must be below HI"),
         ("lr=0.1:inf:4", "finite"),
     ],
 )
