@@ -130,12 +130,19 @@ SURFACES = {
 
 @_jit
 def _evaluate(code, xy, sp, f, gx, gy) -> None:
-    """The surface ``code`` (see :data:`SURFACES`) at interleaved points: f and its gradient."""
+    """The surface ``code`` (see :data:`SURFACES`) at interleaved points: f and its gradient.
+
+    Rosenbrock, the benchmarks' surface, has a loop of its own: without the other
+    surfaces' branches in it, it vectorizes.
+    """
+    if code == 0:
+        a, b = sp[0], sp[1]
+        for j in range(f.shape[0]):
+            f[j], gx[j], gy[j] = _rosenbrock(xy[2 * j], xy[2 * j + 1], a, b)
+        return
     for j in range(f.shape[0]):
         x, y = xy[2 * j], xy[2 * j + 1]
-        if code == 0:
-            f[j], gx[j], gy[j] = _rosenbrock(x, y, sp[0], sp[1])
-        elif code == 1:
+        if code == 1:
             f[j], (gx[j], gy[j]) = _quadratic_value(x, y), _quadratic_grad(x, y)
         elif code == 2:
             f[j], (gx[j], gy[j]) = _himmelblau_value(x, y), _himmelblau_grad(x, y)
@@ -175,13 +182,9 @@ def _all_set(mask) -> bool:
 
 
 @_jit
-def _keep(state, new, mask, full) -> None:
+def _keep(state, new, mask) -> None:
     """Store a block's new optimizer state (two numbers per runner and field) for the stepped runners."""
     for f in range(state.shape[0]):
-        if full:
-            for e in range(state.shape[1]):
-                state[f, e] = new[f, e]
-            continue
         for j in range(mask.shape[0]):
             if mask[j]:
                 state[f, 2 * j] = new[f, 2 * j]
@@ -239,7 +242,9 @@ def _record(
 
     A point that fails :func:`~gdstudio.engine.stop.point_ok` is not recorded and
     its runner stops as diverged; a gradient norm below ``tol`` stops it as
-    converged, the step limit as max_steps.
+    converged, the step limit as max_steps. When every runner stepped (``full``),
+    ``xy`` is the history row ``traj`` itself: the optimizer wrote the points there,
+    where a point that is not recorded only fills a row past its runner's count.
     """
     nb = mask.shape[0]
     f, gx, gy, gn = scratch[0, :nb], scratch[1, :nb], scratch[2, :nb], scratch[3, :nb]
@@ -252,8 +257,6 @@ def _record(
         bad += 0 if ok else 1
     if full and bad == 0 and not at_limit:
         for j in range(nb):
-            traj[2 * j] = xy[2 * j]
-            traj[2 * j + 1] = xy[2 * j + 1]
             grad[2 * j] = gx[j]
             grad[2 * j + 1] = gy[j]
             loss[j] = f[j]
@@ -324,10 +327,16 @@ def _run(
                     break
                 g = grad[e0:e1]
                 p, g_opt = _prepare(traj[rows[s], e0:e1], g, prep[s], parts, p_prep, g_prep)
-                kernel(p, g_opt, cur, new, xy, numbers[s], parts)
-                _keep(cur, new, act, full)
                 out = rows[s + 1]
-                _record(xy, code, sp, act, full, traj[out, e0:e1], loss[out, lo:hi],
+                # Every runner stepped: the new points go straight into their history row,
+                # and the new state is the state (nothing to copy).
+                moved = traj[out, e0:e1] if full else xy
+                kernel(p, g_opt, cur, new, moved, numbers[s], parts)
+                if full:
+                    cur, new = new, cur
+                else:
+                    _keep(cur, new, act)
+                _record(moved, code, sp, act, full, traj[out, e0:e1], loss[out, lo:hi],
                         gnorm[out, lo:hi], g, k[lo:hi], status[lo:hi], lim, tol, at_limit[s],
                         scratch)  # fmt: skip
                 made = max(made, s + 1)
