@@ -357,7 +357,7 @@ class Race:
             history.carry(old, new_idx, old_idx)
             states = runner_states(self._groups, old_idx)
             carried = {new: states[o] for new, o in keep.items()}
-        fresh = np.setdiff1d(np.arange(n), new_idx)
+        fresh = np.setdiff1d(np.arange(n), new_idx) if len(keep) else np.arange(n)
         history.traj[0, fresh] = np.tile(self._starts, (n_e, 1))[fresh]
         self._history = history
         self._entry_idx = np.repeat(np.arange(n_e), n_s)
