@@ -10,15 +10,18 @@ from gdstudio.ui.views.analysis_figures import PANEL_COLUMNS, BasinFigure, Sweep
 PANEL_PIXELS = 340
 """Width and height of one optimizer's map in a basin figure."""
 LEGEND_LINE_PIXELS = 22
+LEGEND_PIXELS = 330
+"""Width of the legend beside the maps."""
 SWEEP_SIZE = (900, 680)
 
 
 def basin_figure_size(result: BasinMap) -> tuple[int, int]:
-    """Width and height of a basin figure: its panels, then a line per legend entry."""
+    """Width and height of a basin figure: its panels, the legend beside them."""
     columns = min(PANEL_COLUMNS, len(result.labels))
     rows = -(-len(result.labels) // columns)
-    legend_lines = len(result.minima) + 4  # the minima, nowhere, diverged, a note, the hover line
-    return PANEL_PIXELS * columns + 40, PANEL_PIXELS * rows + LEGEND_LINE_PIXELS * legend_lines
+    legend_lines = len(result.minima) + 3  # the minima, nowhere, diverged, a note
+    height = max(PANEL_PIXELS * rows, LEGEND_LINE_PIXELS * legend_lines)
+    return PANEL_PIXELS * columns + LEGEND_PIXELS, height + LEGEND_LINE_PIXELS
 
 
 def analysis_png(result: BasinMap | SweepResult) -> bytes:

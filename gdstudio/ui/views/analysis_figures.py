@@ -110,10 +110,12 @@ class BasinFigure(pg.GraphicsLayoutWidget):
             panel.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
             self.panels.append(panel)
             self.images.append(image)
+        # The legend beside the maps, the hovered pixel's line under them: the maps keep
+        # the height of a short dock.
         rows = (len(result.labels) + columns - 1) // columns
         self.legend.setText(self.legend_html(result))
-        self.addItem(self.legend, row=rows, col=0, colspan=columns)
-        self.addItem(self.hover, row=rows + 1, col=0, colspan=columns)
+        self.addItem(self.legend, row=0, col=columns, rowspan=rows)
+        self.addItem(self.hover, row=rows, col=0, colspan=columns + 1)
 
     @staticmethod
     def legend_html(result: BasinMap) -> str:
