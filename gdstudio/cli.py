@@ -2,19 +2,23 @@
 
 Bad input never gives a traceback: it prints one line on stderr and exits with
 status 2. Heavy imports (Qt, sympy) happen only in the commands that need them,
-so ``gdstudio list`` and ``gdstudio run`` start fast.
+so ``gdstudio list`` and ``gdstudio run`` start fast. ``run`` and ``export``
+stop between units of work on SIGINT, SIGTERM or SIGHUP (exit status 128 + the
+signal's number) and leave no temporary file behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gdstudio import __version__
+from gdstudio.termination import Terminated, check_terminated, signals_deferred
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 2
 LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
+RUN_CHUNK = 64
+"""Steps ``run`` makes between looks at whether a signal asked it to stop."""
 
 
 class UsageError(Exception):
@@ -91,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated as exc:
+        return 128 + exc.signum
 
 
 def _one_line(exc: BaseException) -> str:
@@ -100,7 +108,8 @@ def _one_line(exc: BaseException) -> str:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        return _cmd_run(args)
+        with signals_deferred():
+            return _cmd_run(args)
     if args.command == "list":
         print(format_list(args.what))
         return 0
@@ -110,12 +119,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "export":
         from gdstudio.export.command import export_command
 
-        return export_command(args, _render_export)
+        with signals_deferred():
+            return export_command(args, _render_export)
     if args.command in ("basins", "sweep"):
         from gdstudio.export import analysis
 
         command = analysis.basins_command if args.command == "basins" else analysis.sweep_command
-        return command(args, _analysis_png)
+        with signals_deferred():
+            return command(args, _analysis_png)
     return _cmd_app(args.file if args.command == "open" else None)
 
 
@@ -129,21 +140,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("gdstudio run: --state needs --format json")
     scenario = load_scenario(args.file)
     if args.steps is not None:
-        if args.steps < 0:
-            raise UsageError(f"gdstudio run: --steps must be >= 0, got {args.steps}")
-        scenario = scenario.with_changes(steps=args.steps)
+        scenario = scenario.with_steps(args.steps, "--steps")
+    scenario.check_runnable(source=str(args.file))
     race = scenario.race()
-    race.run()
+    while not race.done:
+        race.step(RUN_CHUNK)
+        check_terminated()
     records = run_records(scenario, race, state=args.state)
+    check_terminated()
     text = to_json(records) if args.format == "json" else to_csv(records)
+    check_terminated()
     if args.output is None:
-        sys.stdout.write(text)
+        _write_stdout(text)
         return 0
     try:
         atomic_write_text(args.output, text)
     except OSError as exc:
         raise ScenarioError("", f"{args.output}: cannot write: {exc.strerror or exc}") from None
     return 0
+
+
+def _write_stdout(text: str) -> None:
+    """Results are UTF-8 whatever the terminal's locale (a label may be any text)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    binary.write(text.encode("utf-8"))
+    binary.flush()
 
 
 def format_list(what: str) -> str:

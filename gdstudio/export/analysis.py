@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gdstudio.engine.errors import AnalysisError
+from gdstudio.termination import check_terminated
 
 if TYPE_CHECKING:
     from gdstudio.engine.analysis_results import BasinMap, SweepResult
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 Figure = Callable[["BasinMap | SweepResult"], bytes]
 """``figure(result)``: the app's picture of a basin map or a sweep, as PNG bytes."""
 SUFFIXES = (".png", ".csv", ".npz")
-MAX_STEPS = 1_000_000
-"""``--steps`` obeys the scenario file's limit."""
 
 
 def add_basins_arguments(parser: argparse.ArgumentParser) -> None:
@@ -104,14 +103,14 @@ def _suffix(output: Path) -> str:
 
 
 def _scenario(args: argparse.Namespace) -> Scenario:
-    """The scenario file, with ``--steps`` applied."""
+    """The scenario file, with ``--steps`` applied (held to the file's limit)."""
     from gdstudio.engine.scenario import load_scenario
 
-    steps = args.steps
-    if steps is not None and not 0 <= steps <= MAX_STEPS:
-        raise AnalysisError(f"--steps must be between 0 and {MAX_STEPS}, got {steps}")
     scenario = load_scenario(args.file)
-    return scenario if steps is None else scenario.with_changes(steps=steps)
+    if args.steps is not None:
+        scenario = scenario.with_steps(args.steps, "--steps")
+    scenario.check_runnable(source=str(args.file), records=False)
+    return scenario
 
 
 def _write(output: Path, suffix: str, result: Any, to_csv: Callable[[Any], str],
@@ -125,6 +124,7 @@ def _write(output: Path, suffix: str, result: Any, to_csv: Callable[[Any], str],
         data = to_npz(result)
     else:
         data = figure(result)
+    check_terminated()
     try:
         atomic_write_bytes(output, data)
     except OSError as exc:
@@ -132,17 +132,19 @@ def _write(output: Path, suffix: str, result: Any, to_csv: Callable[[Any], str],
 
 
 class _progress:
-    """A one-line progress bar on stderr while the races run (when stderr is a terminal)."""
+    """While the races run: a progress bar on stderr (when it is a terminal), and a stop
+    between steps when a signal asks for one."""
 
     def __init__(self, what: str) -> None:
         from gdstudio.export.command import ProgressBar
 
         self.bar = ProgressBar(what)
 
-    def __enter__(self) -> Callable[[float], bool] | None:
-        return self._update if self.bar.shown else None
+    def __enter__(self) -> Callable[[float], bool]:
+        return self._update
 
     def _update(self, fraction: float) -> bool:
+        check_terminated()
         return self.bar.update(round(fraction * 100), 100)
 
     def __exit__(self, *exc: object) -> None:

@@ -1,12 +1,23 @@
-"""What to render: view, size, timing, camera orbit and overlays."""
+"""What an export renders: view, size, timing, camera orbit, overlays, and the most one
+export may render.
+
+Kept apart from the Qt rendering code so the command line can plan and check
+an export (and answer bad options at once) without loading Qt.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from gdstudio.export.errors import ExportError
+
 VIEWS = ("3d", "contour", "both")
 DEFAULT_SECONDS = 10
+MAX_FRAMES = 3600
+"""Most frames one export renders (two minutes at 30 fps)."""
+MAX_PIXELS = 4 * 10**9
+"""Most pixels, frames × width × height, one export renders (a GIF holds them all in memory)."""
 
 STILL_OPTIONS = frozenset({"view", "size", "steps", "with_loss", "legend"})
 """The options of every format: what is drawn, at which size, up to which step."""
@@ -37,3 +48,14 @@ class ExportOptions:
         if steps[-1] != total_steps:
             steps.append(total_steps)
         return steps
+
+    def check_budget(self, total_steps: int) -> None:
+        """ExportError when animating ``total_steps`` steps is more than one export renders."""
+        frames = len(self.frame_steps(total_steps))
+        width, height = self.size
+        if frames > MAX_FRAMES or frames * width * height > MAX_PIXELS:
+            raise ExportError(
+                f"{frames} frames of {width}x{height} is more than one export renders "
+                f"(at most {MAX_FRAMES} frames and {MAX_PIXELS // 10**9} gigapixels): "
+                "show more steps per frame, or use fewer steps or a smaller size"
+            )

@@ -442,7 +442,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ session
     def _save_session(self) -> None:
-        session.save_last(self.controller.scenario, self.path)
+        try:
+            session.save_last(self.controller.scenario, self.path)
+        except OSError as exc:
+            self.message.show_error(f"Could not remember this race: {exc.strerror or exc}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout and the race; pause the timer."""

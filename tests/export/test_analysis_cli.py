@@ -110,7 +110,8 @@ BAD = [
     ("optimizer", ["basins", "{well}", "-o", "{tmp}/o.csv", "--optimizer", "2"], "--optimizer"),
     ("domain", ["basins", "{well}", "-o", "{tmp}/o.csv", "--domain", "1,0,0,1"], "--domain"),
     ("domain text", ["basins", "{well}", "-o", "{tmp}/o.csv", "--domain", "a,b"], "X0,X1,Y0,Y1"),
-    ("steps", ["basins", "{well}", "-o", "{tmp}/o.csv", "--steps", "-1"], "--steps must be"),
+    ("steps", ["basins", "{well}", "-o", "{tmp}/o.csv", "--steps", "-1"], "--steps: must be at least 0"),
+    ("no starts", ["basins", "{empty}", "-o", "{tmp}/o.csv"], "empty.json: starts: is empty"),
     ("file", ["basins", "{tmp}/nope.json", "-o", "{tmp}/o.csv"], "nope.json: no such file"),
     ("axis", ["sweep", "{well}", "--optimizer", "0", "--x", "lr=1:2", "-o", "{tmp}/o.csv"],
      "--x: expected NAME=LO:HI"),
@@ -129,12 +130,14 @@ BAD = [
 
 @pytest.mark.parametrize(("case", "argv", "fragment"), BAD, ids=[b[0] for b in BAD])
 def test_bad_input_exits_2_with_one_line_and_no_file(case, argv, fragment, well, tmp_path, capsys):
-    argv = [a.format(well=well, tmp=tmp_path) for a in argv]
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({**WELL, "starts": []}))
+    argv = [a.format(well=well, tmp=tmp_path, empty=empty) for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert fragment in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["well.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.json", "well.json"]
 
 
 def test_list_functions_numbers_the_known_minima_as_basins_does(capsys):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -202,3 +206,68 @@ def test_export_dialog_offers_what_the_format_takes(qtbot):
     assert not any(w.isEnabled() for w in timing) and dialog.width.isEnabled()
     dialog.format.setCurrentIndex(dialog.format.findData("mp4"))
     assert dialog.path.text().endswith(".mp4") and all(w.isEnabled() for w in timing)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
+def test_export_to_a_character_device_writes_through_and_leaves_it_a_device(tmp_path):
+    device = tmp_path / "null.gif"
+    os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # the null device's numbers
+    assert write_frames(device, frames(), 10) == 5
+    assert stat.S_ISCHR(device.lstat().st_mode) and list(tmp_path.iterdir()) == [device]
+    assert not list(Path(tempfile.gettempdir()).glob(".null.gif.*"))  # its temporary is gone
+
+
+def family(pid: int) -> list[int]:
+    """``pid`` and every process descended from it."""
+    parents = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            numbers = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat_file.parent.name)] = int(numbers[1])
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += [child for child, parent in parents.items() if parent == p]
+    return out
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_export_leaves_no_process_and_no_file(tmp_path):
+    """kill -9 of ``gdstudio export`` stops its worker, the worker's Xvfb and encoder, and
+    the worker's temporary file goes: nothing is written at the target later."""
+    scenario = tmp_path / "race.json"
+    scenario.write_text(json.dumps({"surface": {"function": "rosenbrock"},
+                                    "optimizers": [{"name": "adam", "lr": 0.01}],
+                                    "starts": [[-1.5, 2.0]], "steps": 3000}))  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gdstudio", "export", str(scenario), "-o", str(tmp_path / "out.mp4"),
+         "--view", "both", "--size", "480x300", "--fps", "60"],
+        env=env, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.iterdir())) < 2:  # the worker's temporary file: frames are coming
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    started = family(proc.pid)
+    assert len(started) >= 3  # the command, its worker, the worker's Xvfb (and ffmpeg)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while any(running(pid) for pid in started) or len(list(tmp_path.iterdir())) > 1:
+        assert time.monotonic() < deadline, ([p for p in started if running(p)],
+                                             list(tmp_path.iterdir()))  # fmt: skip
+        time.sleep(0.05)
+    time.sleep(1)
+    assert list(tmp_path.iterdir()) == [scenario]

@@ -119,12 +119,17 @@ def export_scenario(
     """Render and encode ``scenario`` to ``output`` (any format's suffix); returns frames written.
 
     A still (PNG) is the single frame at the last step. ``progress(done, total)``
-    returning False cancels; nothing is left at ``output`` then.
+    returning False cancels; nothing is left at ``output`` then. ExportError,
+    before anything is computed, when the animation would be more frames than
+    :meth:`ExportOptions.check_budget` allows.
     """
     fmt = format_of(output)
+    steps = options.steps if options.steps is not None else scenario.steps
+    if fmt.animated:
+        options.check_budget(steps)
     canvas = ExportCanvas(scenario, options)
     try:
-        last = canvas.run_race(options.steps if options.steps is not None else scenario.steps)
+        last = canvas.run_race(steps)
         steps = options.frame_steps(last) if fmt.animated else [last]
         total = len(steps)
         tick = (lambda done: progress(done, total)) if progress else None
