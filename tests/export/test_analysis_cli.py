@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -146,3 +150,15 @@ def test_list_functions_numbers_the_known_minima_as_basins_does(capsys):
     assert lines["double_well"].endswith("minima 0: (1, 0), 1: (-1, 0)")
     assert lines["saddle"].endswith("no minimum")
     assert "3: (3.58443, -1.84813)" in lines["himmelblau"]
+
+
+def test_sigterm_stops_a_long_basin_map_with_no_file_left(tmp_path):
+    slow = tmp_path / "slow.json"
+    slow.write_text(json.dumps({**WELL, "steps": 10**6, "stop": {"grad_tol": 0}}))
+    out = tmp_path / "map.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "gdstudio", "basins", str(slow), "-o", str(out)],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(3)  # loading, then racing
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.json"]
