@@ -57,8 +57,8 @@ def _still_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.PlotI
     return plot
 
 
-def _text_line() -> pg.LabelItem:
-    return pg.LabelItem("", justify="left", color="#303030")
+def _text_line(size: str = "9pt") -> pg.LabelItem:
+    return pg.LabelItem("", justify="left", color="#303030", size=size)
 
 
 def _swatch(color: str, text: str) -> str:
@@ -82,7 +82,7 @@ class BasinFigure(pg.GraphicsLayoutWidget):
         self.panels: list[pg.PlotItem] = []
         self.images: list[pg.ImageItem] = []
         self.hover = _text_line()
-        self.legend = _text_line()
+        self.legend = _text_line("8pt")
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
 
