@@ -91,7 +91,8 @@ class RaceController(QObject):
     scenario_changed
         Any edit of the scenario (for the window title's "modified" mark).
     analysis_started(AnalysisJob)
-        A basin map or a sweep began computing in the background.
+        A basin map or a sweep is about to compute in the background: connect to
+        the job here to see every one of its signals, even an instant failure.
     basins_changed
         A new basin map is ready, or the old one no longer applies (new surface).
     """

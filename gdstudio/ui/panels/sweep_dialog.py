@@ -122,6 +122,7 @@ class SweepDialog(QDialog):
         self.run_button.clicked.connect(self.run)
         self.figure.cell_clicked.connect(self._add_setting)
         controller.scenario_changed.connect(self._refresh_optimizers)
+        controller.analysis_started.connect(self._on_job)
         self._refresh_optimizers()
 
     def _refresh_optimizers(self) -> None:
@@ -160,16 +161,20 @@ class SweepDialog(QDialog):
         try:
             x = self.x_row.axis("x")
             y = self.y_row.axis("y") if self.use_y.isChecked() else None
-            job = self._controller.compute_sweep(self.optimizer.currentIndex(), x, y,
-                                                 self.metric_box.currentData())  # fmt: skip
+            return self._controller.compute_sweep(self.optimizer.currentIndex(), x, y,
+                                                  self.metric_box.currentData())  # fmt: skip
         except GdstudioError as exc:
             self.message.show_error(str(exc))
             return None
+
+    def _on_job(self, job: AnalysisJob) -> None:
+        """Follow a sweep from before it starts, so that even an instant failure is shown."""
+        if job.kind != "sweep":
+            return
         self.progress.watch(job)
         job.finished.connect(self._show)
         job.failed.connect(self.message.show_error)
         job.cancelled.connect(lambda: self.message.show_info("Sweep cancelled"))
-        return job
 
     def _show(self, result) -> None:
         self.figure.set_result(result)
