@@ -20,6 +20,8 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gdstudio.engine import basins, sweep
+from gdstudio.engine.analysis_results import Axis, BasinMap, SweepResult
 from gdstudio.engine.anatomy import RunnerInsight, inspect_runner
 from gdstudio.engine.datasets import Dataset
 from gdstudio.engine.errors import GdstudioError, ScenarioError
@@ -27,6 +29,7 @@ from gdstudio.engine.grid import Grid, sample_grid
 from gdstudio.engine.objective import Domain, Objective
 from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
+from gdstudio.ui.analysis_job import AnalysisJob
 from gdstudio.ui.views.colors import runner_palette
 
 FRAME_MS = 33
@@ -87,6 +90,11 @@ class RaceController(QObject):
         Steps per second during play.
     scenario_changed
         Any edit of the scenario (for the window title's "modified" mark).
+    analysis_started(AnalysisJob)
+        A basin map or a sweep is about to compute in the background: connect to
+        the job here to see every one of its signals, even an instant failure.
+    basins_changed
+        A new basin map is ready, or the old one no longer applies (new surface).
     """
 
     surface_changed = Signal()
@@ -95,6 +103,8 @@ class RaceController(QObject):
     playing_changed = Signal(bool)
     speed_changed = Signal(float)
     scenario_changed = Signal()
+    analysis_started = Signal(object)
+    basins_changed = Signal()
 
     def __init__(self, scenario: Scenario, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -111,6 +121,9 @@ class RaceController(QObject):
         self._enabled = [True] * len(scenario.optimizers)
         self._edits = 0
         self._insight: tuple[tuple, RunnerInsight] | None = None
+        self._jobs: dict[str, AnalysisJob] = {}
+        self._basin_map: BasinMap | None = None
+        self._sweep: tuple[OptimizerConfig, SweepResult] | None = None
         self.race: Race
         self._rebuild_race()
 
@@ -267,6 +280,110 @@ class RaceController(QObject):
             self._insight = (key, inspect_runner(self.race, r))
         return self._insight[1]
 
+    # ------------------------------------------------------------------ analysis
+    @property
+    def basin_map(self) -> BasinMap | None:
+        """The last basin map computed for this surface, or None."""
+        return self._basin_map
+
+    def analysis_job(self, kind: str) -> AnalysisJob | None:
+        """The running basin map ('basins') or sweep ('sweep') job, if any."""
+        job = self._jobs.get(kind)
+        return job if job is not None and job.running else None
+
+    def compute_basins(self, resolution: int, domain: Domain | None = None) -> AnalysisJob:
+        """Start a basin map of the enabled optimizers over ``domain`` (by default the
+        surface's), for the race's steps, in the background; a running one is cancelled.
+
+        The result arrives in :attr:`basin_map` with ``basins_changed``.
+        """
+        scenario = self._enabled_scenario()
+        objective = self.objective
+
+        def compute(progress):
+            return basins.scenario_basin_map(scenario, resolution, None, domain, objective,
+                                             progress)  # fmt: skip
+
+        job = self._start_job("basins", compute)
+        job.finished.connect(lambda result: self._on_basins(job, result))
+        return job
+
+    def sweepable(self, index: int) -> list[str]:
+        """The hyperparameter names a sweep of optimizer ``index`` can set."""
+        return sweep.sweepable(self.scenario.optimizers[index].name)
+
+    def hyperparameter_value(self, index: int, name: str) -> float:
+        """Optimizer ``index``'s value of ``name`` (``betas[0]``-style too), defaults filled in."""
+        return sweep.current_value(self.scenario.optimizers[index], name)
+
+    def compute_sweep(self, index: int, x: Axis, y: Axis | None, metric: str) -> AnalysisJob:
+        """Start a sweep of optimizer ``index`` in the background (a running one is cancelled).
+
+        Raises AnalysisError at once for a bad axis; a value the optimizer refuses
+        arrives as the job's ``failed`` message.
+        """
+        sweep.checked_axis(x, "x")
+        if y is not None:
+            sweep.checked_axis(y, "y")
+        scenario, config, objective = self.scenario, self.scenario.optimizers[index], self.objective
+
+        def compute(progress):
+            return sweep.run_sweep(scenario, index, x, y, metric, objective, progress)
+
+        job = self._start_job("sweep", compute)
+        job.finished.connect(lambda result: self._on_sweep(job, config, result))
+        return job
+
+    def add_swept_optimizer(self, x_value: float, y_value: float | None = None) -> None:
+        """Add the last sweep's optimizer with one cell's setting to the race."""
+        if self._sweep is None:
+            return
+        config, result = self._sweep
+        chosen = [(result.x.name, x_value)]
+        if result.y is not None and y_value is not None:
+            chosen.append((result.y.name, y_value))
+        given = dict(config.hyperparameters)
+        for name, value in chosen:
+            given = sweep.with_value(given, config.name, name, float(value))
+        setting = ", ".join(f"{name}={value:.3g}" for name, value in chosen)
+        self.add_optimizer(OptimizerConfig(config.name, given, f"{config.display_label()} "
+                                           f"({setting})", None, config.schedule,
+                                           config.batch_size))  # fmt: skip
+
+    def _start_job(self, kind: str, compute) -> AnalysisJob:
+        old = self._jobs.get(kind)
+        if old is not None:
+            old.cancel()
+        job = AnalysisJob(kind, compute, self)
+        self._jobs[kind] = job
+        self.analysis_started.emit(job)
+        job.start()
+        return job
+
+    def _on_basins(self, job: AnalysisJob, result: BasinMap) -> None:
+        if self._jobs.get("basins") is job:  # not a job the surface has since outdated
+            self._basin_map = result
+            self.basins_changed.emit()
+
+    def _on_sweep(self, job: AnalysisJob, config: OptimizerConfig, result: SweepResult) -> None:
+        if self._jobs.get("sweep") is job:
+            self._sweep = (config, result)
+
+    def _forget_basins(self) -> None:
+        """A new surface: the old basin map no longer applies, and one being computed neither."""
+        job = self._jobs.pop("basins", None)
+        if job is not None:
+            job.cancel()
+        if self._basin_map is not None:
+            self._basin_map = None
+            self.basins_changed.emit()
+
+    def _enabled_scenario(self) -> Scenario:
+        """The scenario with only the optimizers that race."""
+        return self.scenario.with_changes(
+            optimizers=tuple(self.scenario.optimizers[i] for i in self.race_entries())
+        )
+
     # ------------------------------------------------------------------ playback
     def play(self) -> None:
         """Start advancing the race on the timer (past the step count if it was reached)."""
@@ -358,6 +475,7 @@ class RaceController(QObject):
         self._enabled = [True] * len(scenario.optimizers)
         self._shown = None
         self._rebuild_race()
+        self._forget_basins()
         self.surface_changed.emit()
         self._structure_changed()
 
@@ -369,6 +487,7 @@ class RaceController(QObject):
         self.objective = objective
         self._shown = None
         self._rebuild_race()
+        self._forget_basins()
         self.surface_changed.emit()
         self._structure_changed()
 
@@ -493,10 +612,7 @@ class RaceController(QObject):
         self.scenario = self.scenario.with_changes(starts=tuple(starts))
 
     def _rebuild_race(self) -> None:
-        enabled_only = self.scenario.with_changes(
-            optimizers=tuple(self.scenario.optimizers[i] for i in self.race_entries())
-        )
-        self.race = enabled_only.race(self.objective)
+        self.race = self._enabled_scenario().race(self.objective)
         self._edits += 1
 
     def _after_edit(self) -> None:

@@ -26,6 +26,7 @@ from gdstudio.engine.scenario import Scenario, load_scenario, save_scenario
 from gdstudio.ui import session
 from gdstudio.ui.about import AboutDialog
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.basins_panel import BasinsPanel
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.inline_message import InlineMessage
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
@@ -48,6 +49,8 @@ MOUSE_HELP = (
     ("Right-click a start", "remove it"),
 )  # fmt: skip
 """What the mouse does in the views (the keys come from the menus' actions)."""
+BASINS_DOCK_HEIGHT = 380
+"""Height the Basins dock grows to when Race > Basin Map shows it."""
 
 
 class MainWindow(QMainWindow):
@@ -87,6 +90,8 @@ class MainWindow(QMainWindow):
         self.status_table = StatusTable(controller)
         self.readout = Readout(controller)
         self.state_inspector = StateInspector(controller)
+        self.basins_panel = BasinsPanel(controller)
+        self.sweep_dialog = None
         left = [
             self._dock("Optimizers", self.optimizer_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             self._dock("Surface", self.surface_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -95,7 +100,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(left[0], left[1])
         self.tabifyDockWidget(left[1], left[2])
         left[0].raise_()
-        self._dock("Loss", self.views.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        loss = self._dock("Loss", self.views.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.basins_dock = self._dock("Basins", self.basins_panel,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(loss, self.basins_dock)
+        loss.raise_()
         runners = self._dock("Runners", self.status_table, Qt.DockWidgetArea.RightDockWidgetArea)
         readout = self._dock("Readout", self.readout, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(runners, readout, Qt.Orientation.Vertical)
@@ -112,6 +121,8 @@ class MainWindow(QMainWindow):
         self.status_table.runner_selected.connect(self.views.select_runner)
         self.status_table.runner_selected.connect(self.state_inspector.select_runner)
         self.batch_panel.batch_overlay_toggled.connect(self.views.set_batch_overlay)
+        self.basins_panel.compute_requested.connect(self.views.compute_basins)
+        self.basins_panel.overlay_chosen.connect(self.views.set_basin_optimizer)
         self.views.error.connect(self.message.show_error)
         controller.scenario_changed.connect(self._on_scenario_change)
 
@@ -194,6 +205,13 @@ class MainWindow(QMainWindow):
             action = self._action(grid_menu, f"{n} × {n}", lambda _=False, n=n: c.add_start_grid(n))
             action.setToolTip("Starts spread over the map: see which minimum each one reaches")
             action.setObjectName(f"start-grid-{n}")
+        race_menu.addSeparator()
+        self.basin_action = self._action(race_menu, "&Basin Map", self.show_basin_map,
+                                         QKeySequence("Ctrl+B"))  # fmt: skip
+        self.basin_action.setToolTip("Where every start of a dense grid ends up, per optimizer")
+        self.sweep_action = self._action(race_menu, "S&weep…", self.open_sweep,
+                                         QKeySequence("Ctrl+Shift+W"))  # fmt: skip
+        self.sweep_action.setToolTip("One optimizer at every setting of one or two hyperparameters")
 
         presets_menu = bar.addMenu("&Presets")
         for i, p in enumerate(presets()):
@@ -313,6 +331,25 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.message.show_info(f"Saved {path.name}")
         return True
+
+    def show_basin_map(self) -> None:
+        """Race → Basin Map: compute one over the contour map's view and show it on the map
+        and, side by side per optimizer, in the Basins panel."""
+        self.views.compute_basins(self.basins_panel.resolution.currentData())
+        self.views.set_basins_shown(True)
+        self.basins_dock.show()
+        self.basins_dock.raise_()
+        if self.basins_dock.height() < BASINS_DOCK_HEIGHT:  # room for the maps side by side
+            self.resizeDocks([self.basins_dock], [BASINS_DOCK_HEIGHT], Qt.Orientation.Vertical)
+
+    def open_sweep(self) -> None:
+        """Race → Sweep…: the sweep dialog (one, kept open beside the window)."""
+        from gdstudio.ui.panels.sweep_dialog import SweepDialog
+
+        if self.sweep_dialog is None:
+            self.sweep_dialog = SweepDialog(self.controller, self)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
 
     def export_dialog(self) -> None:
         """File → Export Animation."""

@@ -14,6 +14,7 @@ from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.grid import wants_log_scale
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
+from gdstudio.ui.views.analysis_colors import basin_rgba, describe_pixel
 from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
 from gdstudio.ui.views.contour import ContourView
 from gdstudio.ui.views.loss_plot import LossPlot
@@ -24,6 +25,10 @@ LOSS_INTERVAL_S = 0.1
 """During play the loss plot redraws at most this often (10 Hz): the dearest 2D view to paint."""
 ANATOMY_AUTO_RUNNERS = 4
 """Races of at most this many runners show the update anatomy until the user says otherwise."""
+BASIN_RESOLUTION = 256
+"""Starts along each side of the basin map the map's Basins button computes."""
+BASIN_ALPHA = 170
+"""Opacity (of 255) of the basin map over the contour map: the isolines show through."""
 
 
 class RaceViews(QObject):
@@ -49,6 +54,9 @@ class RaceViews(QObject):
         self._anatomy_choice: bool | None = None
         self._log_scale = False
         self._batch_overlay = False
+        self.basins_shown = False
+        self.basin_optimizer = 0
+        """Which optimizer of the basin map the contour map shows."""
 
         self._loss_update = Throttle(self._update_loss_plot, LOSS_INTERVAL_S, self)
         controller.playing_changed.connect(lambda _playing: self._loss_update.flush())
@@ -61,6 +69,10 @@ class RaceViews(QObject):
         self.contour.start_moved.connect(self._move_start)
         self.contour.start_removed.connect(self._remove_start)
         self.contour.start_selected.connect(self._select_start)
+        self.contour.basins_toggled.connect(self.set_basins_shown)
+        self.contour.cursor_moved.connect(self._describe_basin)
+        self.contour.cursor_left.connect(lambda: self.contour.show_note(""))
+        controller.basins_changed.connect(self._show_basins)
         self._choose_scale()
         self._on_surface_change()
         self._on_runners_change()
@@ -118,6 +130,39 @@ class RaceViews(QObject):
         """Show or hide the update anatomy of the selected runner (View menu)."""
         self._anatomy_choice = bool(on)
         self._update_anatomy()
+
+    def compute_basins(self, resolution: int = BASIN_RESOLUTION) -> None:
+        """Start a basin map over the part of the surface the contour map shows."""
+        self._apply(self.controller.compute_basins, resolution, self.contour.visible_domain())
+
+    def set_basins_shown(self, on: bool) -> None:
+        """Colour the contour map by basin; with no basin map yet, compute one."""
+        self.basins_shown = bool(on)
+        c = self.controller
+        if self.basins_shown and c.basin_map is None and c.analysis_job("basins") is None:
+            self.compute_basins()
+        self._show_basins()
+
+    def set_basin_optimizer(self, index: int) -> None:
+        """Which optimizer's basins the contour map shows."""
+        self.basin_optimizer = max(0, int(index))
+        self._show_basins()
+
+    def _show_basins(self) -> None:
+        result = self.controller.basin_map
+        self.contour.set_basins_checked(self.basins_shown)
+        if not self.basins_shown or result is None:
+            self.contour.set_basins(None)
+            return
+        index = min(self.basin_optimizer, len(result.labels) - 1)
+        self.contour.set_basins(basin_rgba(result, index, BASIN_ALPHA), result.domain)
+
+    def _describe_basin(self, x: float, y: float) -> None:
+        """Under the pointer, where a runner of the shown optimizer would go from there."""
+        result = self.controller.basin_map
+        pixel = result.pixel_of(x, y) if self.basins_shown and result is not None else None
+        index = min(self.basin_optimizer, len(result.labels) - 1) if result is not None else 0
+        self.contour.show_note("" if pixel is None else describe_pixel(result, index, *pixel))
 
     def set_batch_overlay(self, on: bool) -> None:
         """Show the loss surface of the current mini-batch over the contour map."""
