@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gdstudio.engine.anatomy import RunnerInsight, inspect_runner
@@ -21,6 +22,7 @@ from gdstudio.engine.errors import GdstudioError, ScenarioError
 from gdstudio.engine.objective import Objective
 from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
+from gdstudio.engine.schedules import make_schedule
 from gdstudio.ui.views.colors import runner_palette
 
 FRAME_MS = 33
@@ -90,6 +92,11 @@ class RaceController(QObject):
         return int(self.race.steps_taken.max()) if self.race.n_runners else 0
 
     @property
+    def planned_steps(self) -> int:
+        """Steps the race runs: the scenario's, or more once play went on past them."""
+        return self.race.max_steps
+
+    @property
     def shown_step(self) -> int:
         """The step the views show: the live step, or the scrubbed one."""
         return self.computed_step if self._shown is None else min(self._shown, self.computed_step)
@@ -124,6 +131,15 @@ class RaceController(QObject):
         return [
             o.color or palette[i % len(palette)] for i, o in enumerate(self.scenario.optimizers)
         ]
+
+    def learning_rates(self, index: int) -> npt.NDArray[np.float64]:
+        """The learning rate optimizer ``index`` uses at each step of the race, shape (steps,).
+
+        Entry k is the rate of step k + 1, under the optimizer's schedule.
+        """
+        entry = self._validated(self.scenario.optimizers[index])
+        schedule = make_schedule(entry.schedule, float(entry.hyperparameters["lr"]))
+        return np.array([schedule.lr_at(k) for k in range(self.planned_steps)], dtype=np.float64)
 
     def runner_insight(self, r: int) -> RunnerInsight | None:
         """Runner r's optimizer state after each step and each step taken apart.

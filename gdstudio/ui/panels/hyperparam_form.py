@@ -39,14 +39,17 @@ class Field:
     low_open: bool = False
     high_open: bool = False
     doc: str = ""
+    required: bool = False
+    """No default: the field starts empty and must be filled in (``default`` is None)."""
 
     @classmethod
     def of(cls, spec: Any) -> Field:
         """A field from any of the engine's parameter descriptions."""
         kind = getattr(spec, "kind", "int" if getattr(spec, "integer", False) else "float")
-        return cls(spec.name, spec.default, kind, getattr(spec, "low", None),
+        required = bool(getattr(spec, "required", False))
+        return cls(spec.name, None if required else spec.default, kind, getattr(spec, "low", None),
                    getattr(spec, "high", None), getattr(spec, "low_open", False),
-                   getattr(spec, "high_open", False), getattr(spec, "doc", ""))  # fmt: skip
+                   getattr(spec, "high_open", False), getattr(spec, "doc", ""), required)  # fmt: skip
 
     def tooltip(self) -> str:
         """The doc plus the valid range."""
@@ -101,6 +104,8 @@ class ParamForm(QWidget):
                 for v in parts:
                     edit = QLineEdit("" if v is None else _format(v), toolTip=f.tooltip())
                     edit.setObjectName(f"field-{f.name}")
+                    if f.required:
+                        edit.setPlaceholderText(f"required: {f.doc or 'a number'}")
                     edit.editingFinished.connect(self._on_edit)
                     line.addWidget(edit)
                     widgets.append(edit)
@@ -127,6 +132,9 @@ class ParamForm(QWidget):
     def _parse(self, f: Field, edit: QWidget) -> float | int:
         text = edit.text().strip()  # type: ignore[attr-defined]
         edit.setStyleSheet("")
+        if not text and f.required:
+            edit.setStyleSheet(BAD_FIELD)
+            raise ValueError(f"{f.name} is required: {f.doc or 'a number'}")
         try:
             value = float(text)
             if not math.isfinite(value):

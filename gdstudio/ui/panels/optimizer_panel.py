@@ -10,7 +10,6 @@ from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -29,10 +28,10 @@ from PySide6.QtWidgets import (
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.optimizers import OPTIMIZERS
 from gdstudio.engine.scenario import OptimizerConfig
-from gdstudio.engine.schedules import SCHEDULES
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
+from gdstudio.ui.panels.schedule_editor import ScheduleEditor
 
 LR_MIN_EXP, LR_MAX_EXP, LR_TICKS = -5.0, 1.0, 600
 
@@ -86,17 +85,7 @@ class OptimizerPanel(QWidget):
         self.description.setStyleSheet("color: #555;")
         self.override_lr = QCheckBox("Own learning rate (ignore the global one)")
         self.form = ParamForm()
-        self.schedule_combo = QComboBox(
-            toolTip="Learning-rate schedule (torch.optim.lr_scheduler)",
-            minimumContentsLength=12,
-            sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
-        )
-        self.schedule_combo.addItem("none", None)
-        for name, spec in SCHEDULES.items():
-            self.schedule_combo.addItem(spec.title, name)
-            self.schedule_combo.setItemData(self.schedule_combo.count() - 1, spec.description,
-                                            Qt.ItemDataRole.ToolTipRole)  # fmt: skip
-        self.schedule_form = ParamForm()
+        self.schedule = ScheduleEditor()
         self.batch_size = QSpinBox(minimum=0, maximum=100_000, specialValueText="race's")
         self.batch_size.setToolTip("Batch mode: this optimizer's own batch size (0: the race's)")
         self.message = InlineMessage()
@@ -104,11 +93,10 @@ class OptimizerPanel(QWidget):
         box.addWidget(self.description)
         box.addWidget(self.override_lr)
         box.addWidget(self.form)
-        sched = QFormLayout()
-        sched.addRow("Schedule", self.schedule_combo)
-        sched.addRow("Batch size", self.batch_size)
-        box.addLayout(sched)
-        box.addWidget(self.schedule_form)
+        batch = QFormLayout()
+        batch.addRow("Batch size", self.batch_size)
+        box.addLayout(batch)
+        box.addWidget(self.schedule)
         box.addWidget(self.message)
         box.addStretch(1)
 
@@ -125,9 +113,8 @@ class OptimizerPanel(QWidget):
         self.remove_button.clicked.connect(self.remove_selected)
         self.color_button.clicked.connect(self._choose_color)
         self.form.committed.connect(self._apply)
-        self.schedule_form.committed.connect(self._apply)
+        self.schedule.committed.connect(self._apply)
         self.override_lr.toggled.connect(self._on_override_change)
-        self.schedule_combo.currentIndexChanged.connect(self._on_schedule_change)
         self.batch_size.editingFinished.connect(self._apply)
         QShortcut(QKeySequence.StandardKey.Delete, self.list, self.remove_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
@@ -210,31 +197,17 @@ class OptimizerPanel(QWidget):
         spec = OPTIMIZERS[config.name]
         self.settings_box.setTitle(f"{spec.title} settings")
         self.description.setText(spec.description)
-        for w in (self.override_lr, self.schedule_combo, self.batch_size):
+        for w in (self.override_lr, self.batch_size):
             w.blockSignals(True)
         self.override_lr.setChecked(i in self._overrides)
         self.form.set_fields([Field.of(h) for h in spec.hyperparams], config.hyperparameters)
-        schedule = (config.schedule or {}).get("name")
-        self.schedule_combo.setCurrentIndex(max(self.schedule_combo.findData(schedule), 0))
-        self._fill_schedule_form(schedule, config.schedule or {})
+        self.schedule.show_schedule(config.schedule, c.planned_steps)
+        self.schedule.show_rates(c.learning_rates(i))
         self.batch_size.setValue(config.batch_size or 0)
         self.batch_size.setEnabled(c.objective.n_samples is not None)
-        for w in (self.override_lr, self.schedule_combo, self.batch_size):
+        for w in (self.override_lr, self.batch_size):
             w.blockSignals(False)
         self.message.clear()
-
-    def _fill_schedule_form(self, name: str | None, values: dict) -> None:
-        fields = [Field.of(p) for p in SCHEDULES[name].params] if name else []
-        self.schedule_form.set_fields(fields, {k: v for k, v in values.items() if k != "name"})
-        self.schedule_form.setVisible(bool(fields))
-
-    def _on_schedule_change(self) -> None:
-        self._fill_schedule_form(self.schedule_combo.currentData(), {})
-        if all(self.schedule_form.edit(f.name).text() for f in self.schedule_form._fields
-               if f.kind != "bool"):  # fmt: skip
-            self._apply()
-        else:
-            self.message.show_error("Fill in the schedule's required values")
 
     def _on_override_change(self, on: bool) -> None:
         i = self.list.currentRow()
@@ -252,7 +225,7 @@ class OptimizerPanel(QWidget):
             return
         try:
             values = self.form.values()
-            sched_values = self.schedule_form.values()
+            schedule = self.schedule.schedule()
         except ValueError as exc:
             self.message.show_error(str(exc))
             return
@@ -261,8 +234,6 @@ class OptimizerPanel(QWidget):
         given = {h.name: values[h.name] for h in spec.hyperparams if values[h.name] != h.default}
         if "lr" in given and "lr" in values and not math.isclose(values["lr"], self.global_lr()):
             self._overrides.add(i)
-        name = self.schedule_combo.currentData()
-        schedule = {"name": name, **sched_values} if name else None
         batch = self.batch_size.value() or None
         self._send(i, OptimizerConfig(config.name, given, config.label, config.color, schedule,
                                       batch if self._controller.objective.n_samples else None))  # fmt: skip

@@ -1,0 +1,61 @@
+"""Driving widgets as a user does: clicks on the item of a popup, typed text, dragged handles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractSlider, QComboBox, QLineEdit, QStyle, QStyleOptionSlider
+
+
+def choose(qtbot, combo: QComboBox, data: Any) -> None:
+    """Open ``combo``'s popup with a click and click the item whose data is ``data``."""
+    index = combo.findData(data)
+    assert index >= 0, f"{data!r} is not offered"
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=2000)
+    model_index = view.model().index(index, 0)
+    view.scrollTo(model_index)
+    rect = view.visualRect(model_index)
+    # A release right after the opening click is ignored unless the mouse moved away first.
+    qtbot.mouseMove(view.viewport(), rect.center())
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=2000)
+    assert combo.currentIndex() == index
+
+
+def retype(qtbot, edit: QLineEdit, text: str) -> None:
+    """Select all of ``edit``, type ``text`` over it and press Enter."""
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    if text:
+        qtbot.keyClicks(edit, text)
+    else:
+        qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def handle_center(slider: QAbstractSlider) -> QPoint:
+    """Where the slider's handle is drawn, in the slider's coordinates."""
+    option = QStyleOptionSlider()
+    slider.initStyleOption(option)
+    rect = slider.style().subControlRect(
+        QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, slider
+    )
+    return rect.center()
+
+
+def click_handle(qtbot, slider: QAbstractSlider) -> None:
+    """Press and release the mouse on the slider's handle without moving it."""
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=handle_center(slider))
+
+
+def drag_handle(qtbot, slider: QAbstractSlider, dx: int, moves: int = 5) -> None:
+    """Drag the slider's handle ``dx`` pixels to the right in ``moves`` mouse moves."""
+    start = handle_center(slider)
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, moves + 1):
+        qtbot.mouseMove(slider, start + QPoint(dx * i // moves, 0))
+        qtbot.wait(20)
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=start + QPoint(dx, 0))
