@@ -141,6 +141,15 @@ class RaceController(QObject):
         schedule = make_schedule(entry.schedule, float(entry.hyperparameters["lr"]))
         return np.array([schedule.lr_at(k) for k in range(self.planned_steps)], dtype=np.float64)
 
+    def surface_problem(self, surface: Mapping[str, Any]) -> str | None:
+        """Why the race could not run on ``surface`` (the engine's message), or None if it can."""
+        try:
+            candidate = Scenario.from_dict({**self.scenario.to_dict(), "surface": dict(surface)})
+            build_objective(candidate.surface)
+        except GdstudioError as exc:
+            return str(exc)
+        return None
+
     def runner_insight(self, r: int) -> RunnerInsight | None:
         """Runner r's optimizer state after each step and each step taken apart.
 

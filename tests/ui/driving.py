@@ -5,7 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractSlider, QComboBox, QLineEdit, QStyle, QStyleOptionSlider
+from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QComboBox,
+    QLineEdit,
+    QStyle,
+    QStyleOptionSlider,
+    QWidget,
+)
+
+
+def show(qtbot, widget: QWidget) -> None:
+    """Show ``widget`` as the active window, as the user's clicks and keys expect it."""
+    widget.show()
+    widget.activateWindow()
+    qtbot.waitActive(widget)
 
 
 def choose(qtbot, combo: QComboBox, data: Any) -> None:
@@ -19,10 +33,13 @@ def choose(qtbot, combo: QComboBox, data: Any) -> None:
     view.scrollTo(model_index)
     rect = view.visualRect(model_index)
     # A release right after the opening click is ignored unless the mouse moved away first.
-    qtbot.mouseMove(view.viewport(), rect.center())
+    viewport = view.viewport()
+    for corner in (QPoint(2, 2), QPoint(viewport.width() - 3, viewport.height() - 3)):
+        qtbot.mouseMove(viewport, corner)
+    qtbot.mouseMove(viewport, rect.center())
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: not view.isVisible(), timeout=2000)
-    assert combo.currentIndex() == index
+    assert combo.currentIndex() == index, f"clicked row {index}, got {combo.currentIndex()}"
 
 
 def retype(qtbot, edit: QLineEdit, text: str) -> None:

@@ -53,8 +53,6 @@ class BatchPanel(QWidget):
         )
         for name, spec in MODELS.items():
             self.model.addItem(spec.title, name)
-            self.model.setItemData(self.model.count() - 1, f"{spec.formula}: {spec.description}",
-                                   Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.full = QRadioButton("Full batch", toolTip="every row for every step: smooth")
         self.stochastic = QRadioButton("Stochastic (1)", toolTip="one row per step: noisy")
         self.mini = QRadioButton("Mini-batch", toolTip="k rows per step")
@@ -101,13 +99,29 @@ class BatchPanel(QWidget):
         controller.surface_changed.connect(self._on_surface_change)
         controller.runners_changed.connect(self._on_runners_change)
         controller.stepped.connect(self._on_step)
+        self._offer_models()
         self._on_surface_change()
 
     def _on_dataset_pick(self) -> None:
+        """Show the picked dataset's default noise and offer only the models that fit its data."""
         spec = DATASETS[self.dataset.currentData()]
-        self.noise.setValue(spec.noise)
+        self.noise.setValue(spec.param("noise").default)
+        self._offer_models()
         wanted = "logistic_regression" if spec.task == "classification" else "linear_regression"
         self.model.setCurrentIndex(self.model.findData(wanted))
+
+    def _offer_models(self) -> None:
+        """Grey out each model the engine refuses on the chosen data, saying why."""
+        items = self.model.model()
+        for i in range(self.model.count()):
+            surface = {**self.surface(), "model": self.model.itemData(i)}
+            problem = self._controller.surface_problem(surface)
+            items.item(i).setEnabled(problem is None)
+            spec = MODELS[self.model.itemData(i)]
+            tip = f"{spec.formula}: {spec.description}"
+            if problem is not None:
+                tip += f"\n\nNot for these data: {problem}"
+            self.model.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
 
     def surface(self) -> dict:
         """The batch-mode surface the panel describes."""
