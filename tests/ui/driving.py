@@ -22,6 +22,15 @@ def show(qtbot, widget: QWidget) -> None:
     qtbot.waitActive(widget)
 
 
+def press(qtbot, widget: QWidget, key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    """Press ``key`` as the keyboard does: to the focus widget of ``widget``'s window.
+
+    Sent through the window (not to a widget directly), so Qt's shortcut routing
+    decides who gets it, as it does for a real key press.
+    """
+    qtbot.keyClick(widget.window().windowHandle(), key, modifiers)
+
+
 def choose(qtbot, combo: QComboBox, data: Any) -> None:
     """Open ``combo``'s popup with a click and click the item whose data is ``data``."""
     index = combo.findData(data)

@@ -9,14 +9,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDockWidget
 
 from gdstudio.engine.datasets import DATASETS
 from gdstudio.engine.models import MODELS
+from gdstudio.engine.presets import preset
 from gdstudio.engine.scenario import Scenario
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
-from tests.ui.driving import choose, retype, show
+from tests.qt_support import open_window
+from tests.ui.driving import choose, press, retype, show
 
 TWO = {
     "surface": {"function": "quadratic"},
@@ -131,3 +134,37 @@ def test_every_dataset_model_and_batch_mode_is_selectable(batch_panel, qtbot, da
     assert not panel.message.isVisible()
     assert len(panel.scatter.data) == surface["dataset"]["n_samples"] == 200
     assert len(panel.fits) == c.race.n_runners == 2
+
+
+# ---------------------------------------------------------------- 5. panels follow every load
+def preset_key(qtbot, window, number: int) -> None:
+    """Press Ctrl+<number>: the shortcut of the number-th preset."""
+    press(qtbot, window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier)
+
+
+def test_the_batch_panel_shows_the_loaded_scenario_and_says_when_there_is_no_dataset(
+    qtbot, tmp_path
+):
+    window = open_window(qtbot, tmp_path, preset("03-batch-size").scenario.to_dict())
+    show(qtbot, window)
+    panel = window.batch_panel
+    window.findChild(QDockWidget, "dockBatchmode").raise_()
+    assert panel.dataset.currentData() == "linear"
+    assert (panel.n_samples.value(), panel.noise.value(), panel.seed.value()) == (256, 0.8, 1)
+    qtbot.mouseClick(panel.overlay, Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
+    assert panel.overlay.isChecked() and window.views._batch_overlay
+
+    preset_key(qtbot, window, 4)  # local minima: a function, no dataset
+    assert window.controller.scenario.title == "Local minima"
+    assert panel.dataset.currentIndex() == -1 and panel.dataset.currentText() == ""
+    assert not panel.overlay.isChecked() and not panel.overlay.isEnabled()
+    assert not window.views._batch_overlay
+    assert panel.fits == [] and len(panel.scatter.data) == 0
+    assert not panel.apply_button.isEnabled()
+    assert "choose a dataset" in panel.plot.getPlotItem().titleLabel.text
+
+    preset_key(qtbot, window, 3)
+    before = window.controller.scenario.surface
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)  # nothing touched
+    assert window.controller.scenario.surface == before
+    assert len(panel.fits) == window.controller.race.n_runners

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -26,6 +29,10 @@ from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.inline_message import InlineMessage
 
 GRID_POINTS = 60
+NO_DATASET = "The race is on a function: choose a dataset and press Use this dataset"
+"""The plot's title while the race is not in batch mode."""
+SPIN_MAX = 2**31 - 1
+"""The largest number a spin box holds."""
 
 
 class BatchPanel(QWidget):
@@ -45,8 +52,8 @@ class BatchPanel(QWidget):
             self.dataset.setItemData(self.dataset.count() - 1, spec.description,
                                      Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.n_samples = QSpinBox(minimum=2, maximum=100_000, value=200, toolTip="rows")
-        self.noise = QDoubleSpinBox(minimum=0, maximum=100, value=0.5, singleStep=0.1)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        self.noise = QDoubleSpinBox(minimum=0, maximum=10, value=0.5, singleStep=0.1, decimals=3)
+        self.seed = QSpinBox(minimum=0, maximum=SPIN_MAX, value=0)
         self.model = QComboBox(
             minimumContentsLength=12,
             sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
@@ -78,6 +85,8 @@ class BatchPanel(QWidget):
         self.scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush("#55555590"))
         self.plot.addItem(self.scatter)
         self.fits: list[pg.PlotCurveItem] = []
+        self._shown_noise: tuple[float, float | None] = (self.noise.value(), None)
+        """(noise shown, the scenario's exact noise): a rounded value left alone stays exact."""
 
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
@@ -99,16 +108,34 @@ class BatchPanel(QWidget):
         controller.surface_changed.connect(self._on_surface_change)
         controller.runners_changed.connect(self._on_runners_change)
         controller.stepped.connect(self._on_step)
-        self._offer_models()
         self._on_surface_change()
 
     def _on_dataset_pick(self) -> None:
-        """Show the picked dataset's default noise and offer only the models that fit its data."""
-        spec = DATASETS[self.dataset.currentData()]
-        self.noise.setValue(spec.param("noise").default)
+        """Show the picked dataset's parameters (its defaults) and the models that fit its data."""
+        name = self.dataset.currentData()
+        if name is None:
+            return
+        spec = DATASETS[name]
+        self._show_parameters(name, {})
         self._offer_models()
         wanted = "logistic_regression" if spec.task == "classification" else "linear_regression"
         self.model.setCurrentIndex(self.model.findData(wanted))
+        self.apply_button.setEnabled(True)
+
+    def _show_parameters(self, name: str | None, values: Mapping[str, Any]) -> None:
+        """Rows, noise and seed of dataset ``name`` (its defaults where ``values`` has none).
+
+        Inline data (``name`` None) have no parameters: the boxes are greyed out.
+        """
+        boxes = {"n_samples": self.n_samples, "noise": self.noise, "seed": self.seed}
+        for key, box in boxes.items():
+            box.setEnabled(name is not None)
+            if name is None:
+                continue
+            param = DATASETS[name].param(key)
+            box.setRange(param.low, min(param.high, SPIN_MAX))
+            box.setValue(values.get(key, param.default))
+        self._shown_noise = (self.noise.value(), values.get("noise"))
 
     def _offer_models(self) -> None:
         """Grey out each model the engine refuses on the chosen data, saying why."""
@@ -125,11 +152,17 @@ class BatchPanel(QWidget):
 
     def surface(self) -> dict:
         """The batch-mode surface the panel describes."""
-        out: dict = {
-            "dataset": {"name": self.dataset.currentData(), "n_samples": self.n_samples.value(),
-                        "noise": self.noise.value(), "seed": self.seed.value()},
-            "model": self.model.currentData(),
-        }  # fmt: skip
+        name = self.dataset.currentData()
+        if name is None:  # the inline data of the scenario, as given
+            data = dict(self._controller.scenario.surface.get("dataset", {}))
+        else:
+            shown, exact = self._shown_noise
+            noise = (
+                exact if exact is not None and self.noise.value() == shown else self.noise.value()
+            )
+            data = {"name": name, "n_samples": self.n_samples.value(), "noise": noise,
+                    "seed": self.seed.value()}  # fmt: skip
+        out: dict = {"dataset": data, "model": self.model.currentData()}
         if self.stochastic.isChecked():
             out["batch_size"] = 1
         elif self.mini.isChecked():
@@ -146,20 +179,30 @@ class BatchPanel(QWidget):
         self.message.clear()
 
     def _on_surface_change(self) -> None:
-        obj = self._controller.objective
-        data = getattr(obj, "dataset", None)
-        self.plot.setEnabled(data is not None)
-        self.overlay.setEnabled(data is not None)
-        if data is None:
-            self.scatter.setData(x=[], y=[])
-            return
+        """Show the scenario's dataset, model and batch mode, or that the race is on no dataset."""
+        data = getattr(self._controller.objective, "dataset", None)
         surface = self._controller.scenario.surface
         spec = surface.get("dataset", {})
-        if "name" in spec:
-            self.dataset.blockSignals(True)
-            self.dataset.setCurrentIndex(self.dataset.findData(spec["name"]))
-            self.dataset.blockSignals(False)
+        self.message.clear()
+        self.plot.setEnabled(data is not None)
+        self.overlay.setEnabled(data is not None)
+        self.dataset.blockSignals(True)
+        self.dataset.setCurrentIndex(self.dataset.findData(spec.get("name")))
+        self.dataset.blockSignals(False)
+        if data is None:
+            self.overlay.setChecked(False)
+            self.dataset.setPlaceholderText("choose a dataset")
+            self.scatter.setData(x=[], y=[])
+            self.apply_button.setEnabled(False)
+            self.plot.setTitle(NO_DATASET)
+            self._on_runners_change()
+            return
+        self.dataset.setPlaceholderText("data given in the file")
+        self.plot.setTitle(None)
+        self.apply_button.setEnabled(True)
+        self._show_parameters(spec.get("name"), spec)
         self.model.setCurrentIndex(self.model.findData(surface.get("model")))
+        self._offer_models()
         size = surface.get("batch_size")
         (self.full if size is None else self.stochastic if size == 1 else self.mini).setChecked(
             True
