@@ -18,6 +18,7 @@ from gdstudio.engine.scenario import Scenario
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
+from gdstudio.ui.panels.surface_panel import SurfacePanel
 from tests.qt_support import open_window
 from tests.ui.driving import choose, press, retype, show
 
@@ -168,3 +169,23 @@ def test_the_batch_panel_shows_the_loaded_scenario_and_says_when_there_is_no_dat
     qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)  # nothing touched
     assert window.controller.scenario.surface == before
     assert len(panel.fits) == window.controller.race.n_runners
+
+
+# ---------------------------------------------------------------- 9. the formula hint
+def test_the_formula_hint_never_moves_the_use_this_formula_button(qtbot):
+    panel = SurfacePanel(RaceController(Scenario.from_dict(TWO)))
+    qtbot.addWidget(panel)
+    panel.resize(340, 800)
+    show(qtbot, panel)
+    button = panel.formula_button
+    where = button.mapTo(panel, QPoint(0, 0))
+    seen = set()
+    for text in ("x +", " * y", "\b\b\b\b\b\b", "**2 + foo(y)", "\b" * 12, "\b", "x"):
+        for ch in text:
+            qtbot.keyClick(panel.formula, Qt.Key.Key_Backspace if ch == "\b" else ch)
+            qtbot.wait(1)
+            assert button.mapTo(panel, QPoint(0, 0)) == where, repr(panel.formula.text())
+            seen.add(panel.formula_message.text()[:13] if panel.formula_message.isVisible() else "")
+    assert {"", "✓ valid — pre", "could not par", "unknown funct"} <= seen
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert panel._controller.scenario.surface["expression"] == "x"

@@ -96,9 +96,10 @@ class SurfacePanel(QWidget):
         user = QGroupBox("Your formula")
         uform = QFormLayout(user)
         uform.addRow(self.formula)
-        uform.addRow(self.formula_message)
         uform.addRow("Domain", self.formula_domain)
         uform.addRow(self.formula_button)
+        # The hint comes and goes as the user types: below the button, it never moves it.
+        uform.addRow(self.formula_message)
         self.message = InlineMessage()
 
         layout = QVBoxLayout(self)
