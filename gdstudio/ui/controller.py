@@ -48,6 +48,10 @@ class RaceController(QObject):
         Steps per second during play.
     scenario_changed
         Any edit of the scenario (for the window title's "modified" mark).
+    loaded
+        The scenario was replaced as a whole (new, open, preset), before the
+        signals above: state kept about the old one (which optimizer follows
+        the global learning rate) no longer applies.
     """
 
     surface_changed = Signal()
@@ -56,6 +60,7 @@ class RaceController(QObject):
     playing_changed = Signal(bool)
     speed_changed = Signal(float)
     scenario_changed = Signal()
+    loaded = Signal()
 
     def __init__(self, scenario: Scenario, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -255,6 +260,7 @@ class RaceController(QObject):
         self._enabled = [True] * len(scenario.optimizers)
         self._shown = None
         self._rebuild_race()
+        self.loaded.emit()
         self.surface_changed.emit()
         self._structure_changed()
 

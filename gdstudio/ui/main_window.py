@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -23,6 +24,7 @@ from gdstudio.engine.presets import presets
 from gdstudio.engine.scenario import Scenario, load_scenario, save_scenario
 from gdstudio.ui import session
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.keys import FocusKeepsKeys
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.inline_message import InlineMessage
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
@@ -105,6 +107,8 @@ class MainWindow(QMainWindow):
         self.batch_panel.batch_overlay_toggled.connect(self.views.set_batch_overlay)
         self.views.error.connect(self.message.show_error)
         controller.scenario_changed.connect(self._on_scenario_change)
+        self._focus_keys = FocusKeepsKeys(self)
+        QApplication.instance().installEventFilter(self._focus_keys)
 
         self._autosave = QTimer(self, singleShot=True, interval=1000)
         self._autosave.timeout.connect(self._save_session)

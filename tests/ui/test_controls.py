@@ -15,12 +15,13 @@ from gdstudio.engine.datasets import DATASETS
 from gdstudio.engine.models import MODELS
 from gdstudio.engine.presets import preset
 from gdstudio.engine.scenario import Scenario
+from gdstudio.ui import session
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from tests.qt_support import open_window
-from tests.ui.driving import choose, press, retype, show
+from tests.ui.driving import choose, click_handle, drag_handle, press, retype, show
 
 TWO = {
     "surface": {"function": "quadratic"},
@@ -189,3 +190,92 @@ def test_the_formula_hint_never_moves_the_use_this_formula_button(qtbot):
     assert {"", "✓ valid — pre", "could not par", "unknown funct"} <= seen
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert panel._controller.scenario.surface["expression"] == "x"
+
+
+# ---------------------------------------------------------------- 1. the global learning rate
+def lrs(controller) -> list[float]:
+    return [o.hyperparameters.get("lr") for o in controller.scenario.optimizers]
+
+
+def click_row(qtbot, panel: OptimizerPanel, row: int) -> None:
+    """Click the label of the optimizer in ``row`` (not its tick box)."""
+    rect = panel.list.visualItemRect(panel.list.item(row))
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.list.currentRow() == row
+
+
+@pytest.fixture
+def first_preset(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path, preset(session.FIRST_PRESET).scenario.to_dict())
+    show(qtbot, window)
+    window.findChild(QDockWidget, "dockOptimizers").raise_()
+    return window
+
+
+def test_the_global_lr_slider_leaves_every_optimizer_with_its_own_rate_alone(first_preset, qtbot):
+    window = first_preset
+    c, panel = window.controller, window.optimizer_panel
+    assert c.scenario.title == "Adam vs SGD on Rosenbrock"
+    before = lrs(c)
+    assert before == [0.001, 0.001, 0.01, 0.05]
+    for row in range(4):
+        click_row(qtbot, panel, row)
+        assert panel.override_lr.isChecked()  # a preset's optimizers carry their own lr
+    assert "no optimizer" in panel.global_lr.users.text()
+    click_handle(qtbot, panel.lr_slider)
+    drag_handle(qtbot, panel.lr_slider, 60)
+    assert panel.global_lr.value() != 0.001
+    qtbot.wait(100)
+    assert lrs(c) == before
+    assert panel.form.edit("lr").text() == "0.05"  # Adam, still selected, still races at 0.05
+
+
+def test_an_optimizer_linked_to_the_slider_follows_it_while_dragging(first_preset, qtbot):
+    window = first_preset
+    c, panel = window.controller, window.optimizer_panel
+    click_row(qtbot, panel, 2)  # RMSprop
+    qtbot.mouseClick(panel.override_lr, Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
+    assert not panel.override_lr.isChecked()
+    assert lrs(c) == [0.001, 0.001, panel.global_lr.value(), 0.05]
+    assert panel.global_lr.users.text() == "Used by RMSprop"
+    seen = []
+    c.scenario_changed.connect(lambda: seen.append(lrs(c)[2]))
+    start = panel.lr_slider.value()
+    drag_handle(qtbot, panel.lr_slider, -120, moves=6)
+    assert panel.lr_slider.value() < start
+    assert len(set(seen)) >= 3  # it re-raced during the drag, not only on release
+    assert lrs(c) == [0.001, 0.001, panel.global_lr.value(), 0.05]
+    assert panel.form.edit("lr").text() == repr(panel.global_lr.value())
+
+
+def test_arrow_keys_on_a_focused_slider_move_the_slider_not_the_race(first_preset, qtbot):
+    window = first_preset
+    c, panel = window.controller, window.optimizer_panel
+    c.pause()
+    click_row(qtbot, panel, 3)
+    qtbot.mouseClick(panel.override_lr, Qt.MouseButton.LeftButton, pos=QPoint(8, 8))  # Adam follows
+    step, value = c.computed_step, panel.lr_slider.value()
+    panel.lr_slider.setFocus()
+    press(qtbot, panel, Qt.Key.Key_Right)
+    press(qtbot, panel, Qt.Key.Key_Right)
+    press(qtbot, panel, Qt.Key.Key_Left)
+    assert panel.lr_slider.value() == value + panel.lr_slider.singleStep()
+    assert c.computed_step == step and not c.playing
+    qtbot.waitUntil(lambda: lrs(c)[3] == panel.global_lr.value(), timeout=2000)
+    panel.list.setFocus()
+    press(qtbot, panel, Qt.Key.Key_Right)  # the list does not use →: the race steps
+    assert c.computed_step == step + 1
+
+
+def test_space_and_delete_go_to_the_focused_control(first_preset, qtbot):
+    window = first_preset
+    c, panel = window.controller, window.optimizer_panel
+    c.pause()
+    click_row(qtbot, panel, 1)
+    panel.override_lr.setFocus()
+    press(qtbot, panel, Qt.Key.Key_Space)
+    assert not panel.override_lr.isChecked() and not c.playing  # ticked the box, no play
+    assert lrs(c)[1] == panel.global_lr.value()
+    panel.list.setFocus()
+    press(qtbot, panel, Qt.Key.Key_Delete)
+    assert [o.label for o in c.scenario.optimizers] == ["SGD", "RMSprop", "Adam"]

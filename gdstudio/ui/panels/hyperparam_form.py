@@ -60,7 +60,9 @@ class Field:
 
 
 def _format(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    # repr is the shortest text that reads back as the same float: a value the user
+    # did not edit goes back to the race unchanged (":g" would cut it to 6 digits).
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 class ParamForm(QWidget):

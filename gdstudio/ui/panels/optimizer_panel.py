@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from dataclasses import replace
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
-    QSlider,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -29,11 +27,11 @@ from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.optimizers import OPTIMIZERS
 from gdstudio.engine.scenario import OptimizerConfig
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.keys import claim_keys
+from gdstudio.ui.panels.global_lr import GlobalLearningRate
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
 from gdstudio.ui.panels.schedule_editor import ScheduleEditor
-
-LR_MIN_EXP, LR_MAX_EXP, LR_TICKS = -5.0, 1.0, 600
 
 
 def swatch(color: str) -> QIcon:
@@ -49,19 +47,17 @@ class OptimizerPanel(QWidget):
     def __init__(self, controller: RaceController) -> None:
         super().__init__()
         self._controller = controller
-        self._overrides: set[int] = set()
+        self._followers: set[int] = set()
+        """Optimizers (by index) whose learning rate follows the global slider."""
+        self._linking = False
+        """True while the panel itself moves the followers' rates (they differ for a moment)."""
 
-        self.lr_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=LR_TICKS)
-        self.lr_slider.setToolTip("Learning rate of every optimizer without its own (log scale)")
-        self.lr_label = QLabel()
-        self.lr_label.setMinimumWidth(70)
-        lr_row = QHBoxLayout()
-        lr_row.addWidget(QLabel("Global lr"))
-        lr_row.addWidget(self.lr_slider, 1)
-        lr_row.addWidget(self.lr_label)
+        self.global_lr = GlobalLearningRate()
+        self.lr_slider = self.global_lr.slider
 
         self.list = QListWidget()
         self.list.setToolTip("Tick to race, double-click to rename, Delete to remove")
+        claim_keys(self.list, Qt.Key.Key_Delete)
         self.add_button = QToolButton(text="Add", toolTip="Add an optimizer")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.add_button)
@@ -83,7 +79,8 @@ class OptimizerPanel(QWidget):
         self.settings_box = QGroupBox("Settings")
         self.description = QLabel(wordWrap=True)
         self.description.setStyleSheet("color: #555;")
-        self.override_lr = QCheckBox("Own learning rate (ignore the global one)")
+        self.override_lr = QCheckBox("Own learning rate (not the global one)")
+        self.override_lr.setToolTip("Untick to have this optimizer follow the global lr slider")
         self.form = ParamForm()
         self.schedule = ScheduleEditor()
         self.batch_size = QSpinBox(minimum=0, maximum=100_000, specialValueText="race's")
@@ -101,13 +98,12 @@ class OptimizerPanel(QWidget):
         box.addStretch(1)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(lr_row)
+        layout.addWidget(self.global_lr)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.settings_box, 3)
 
-        self.lr_slider.sliderReleased.connect(self._on_global_lr_change)
-        self.lr_slider.valueChanged.connect(self._show_lr_label)
+        self.global_lr.changed.connect(self._on_global_lr_change)
         self.list.currentRowChanged.connect(self._on_selection_change)
         self.list.itemChanged.connect(self._on_item_change)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -116,16 +112,30 @@ class OptimizerPanel(QWidget):
         self.schedule.committed.connect(self._apply)
         self.override_lr.toggled.connect(self._on_override_change)
         self.batch_size.editingFinished.connect(self._apply)
-        QShortcut(QKeySequence.StandardKey.Delete, self.list, self.remove_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
+        self.list.installEventFilter(self)
+        controller.loaded.connect(self._followers.clear)
         controller.scenario_changed.connect(self._on_scenario_change)
         controller.surface_changed.connect(self._on_scenario_change)
-        self._set_slider(self._initial_lr())
+        self.global_lr.set_value(self._initial_lr())
         self._on_scenario_change()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Delete in the focused list removes the selected optimizer (see gdstudio.ui.keys)."""
+        try:
+            if (watched is self.list and event.type() == QEvent.Type.KeyPress
+                    and event.key() == Qt.Key.Key_Delete):  # fmt: skip
+                self.remove_selected()
+                return True
+        except Exception:  # an exception escaping a Qt override kills this PySide build
+            return False
+        return False
 
     # ------------------------------------------------------------------ list
     def _on_scenario_change(self) -> None:
         c = self._controller
+        if not self._linking:
+            self._reconcile_followers()
+        self._show_followers()
         row = max(self.list.currentRow(), 0)
         self.list.blockSignals(True)
         self.list.clear()
@@ -159,20 +169,25 @@ class OptimizerPanel(QWidget):
                                           config.schedule, config.batch_size))  # fmt: skip
 
     def add_optimizer(self, name: str) -> None:
-        """Add ``name`` with torch's defaults (and the global learning rate)."""
-        config = OptimizerConfig(name, {"lr": self.global_lr()} if name != "newton" else {})
+        """Add ``name`` with torch's defaults, following the global learning rate."""
+        follows = name != "newton"
+        config = OptimizerConfig(name, {"lr": self.global_lr.value()} if follows else {})
         try:
             self._controller.add_optimizer(config)
         except GdstudioError as exc:
             self.message.show_error(str(exc))
             return
+        if follows:
+            self._followers.add(len(self._controller.scenario.optimizers) - 1)
         self.list.setCurrentRow(self.list.count() - 1)
+        self._on_selection_change(self.list.currentRow())
+        self._show_followers()
 
     def remove_selected(self) -> None:
         """Remove the selected optimizer."""
         i = self.list.currentRow()
         if i >= 0:
-            self._overrides = {j if j < i else j - 1 for j in self._overrides if j != i}
+            self._followers = {j if j < i else j - 1 for j in self._followers if j != i}
             self._controller.remove_optimizer(i)
 
     def _choose_color(self) -> None:
@@ -199,7 +214,8 @@ class OptimizerPanel(QWidget):
         self.description.setText(spec.description)
         for w in (self.override_lr, self.batch_size):
             w.blockSignals(True)
-        self.override_lr.setChecked(i in self._overrides)
+        self.override_lr.setChecked(i not in self._followers)
+        self.override_lr.setEnabled(config.name != "newton")
         self.form.set_fields([Field.of(h) for h in spec.hyperparams], config.hyperparameters)
         self.schedule.show_schedule(config.schedule, c.planned_steps)
         self.schedule.show_rates(c.learning_rates(i))
@@ -209,14 +225,15 @@ class OptimizerPanel(QWidget):
             w.blockSignals(False)
         self.message.clear()
 
-    def _on_override_change(self, on: bool) -> None:
+    def _on_override_change(self, own: bool) -> None:
+        """Unticked: the optimizer follows the global rate from now on (and takes it at once)."""
         i = self.list.currentRow()
-        if on:
-            self._overrides.add(i)
+        if own:
+            self._followers.discard(i)
+            self._show_followers()
         else:
-            self._overrides.discard(i)
-            self.form.edit("lr").setText(f"{self.global_lr():g}")
-            self._apply()
+            self._followers.add(i)
+            self._on_global_lr_change(self.global_lr.value())
 
     def _apply(self) -> None:
         """Send the form's values for the selected optimizer to the controller."""
@@ -231,14 +248,18 @@ class OptimizerPanel(QWidget):
             return
         config = self._controller.scenario.optimizers[i]
         spec = OPTIMIZERS[config.name]
-        given = {h.name: values[h.name] for h in spec.hyperparams if values[h.name] != h.default}
-        if "lr" in given and "lr" in values and not math.isclose(values["lr"], self.global_lr()):
-            self._overrides.add(i)
+        given = {h.name: values[h.name] for h in spec.hyperparams
+                 if h.name in config.hyperparameters or values[h.name] != h.default}  # fmt: skip
+        if given.get("lr") != config.hyperparameters.get("lr"):
+            self._followers.discard(i)  # a rate typed for this optimizer is its own
         batch = self.batch_size.value() or None
         self._send(i, OptimizerConfig(config.name, given, config.label, config.color, schedule,
                                       batch if self._controller.objective.n_samples else None))  # fmt: skip
 
     def _send(self, i: int, config: OptimizerConfig) -> None:
+        if config == self._controller.scenario.optimizers[i]:
+            self.message.clear()
+            return  # nothing changed: no re-race, no "modified" mark
         try:
             self._controller.update_optimizer(i, config)
         except GdstudioError as exc:
@@ -247,35 +268,43 @@ class OptimizerPanel(QWidget):
         self.message.clear()
 
     # ------------------------------------------------------------------ global learning rate
-    def global_lr(self) -> float:
-        """The global learning rate shown by the slider."""
-        exp = LR_MIN_EXP + (LR_MAX_EXP - LR_MIN_EXP) * self.lr_slider.value() / LR_TICKS
-        return float(f"{10**exp:.2g}")
-
     def _initial_lr(self) -> float:
         lrs = [o.hyperparameters.get("lr") for o in self._controller.scenario.optimizers]
         return next((float(v) for v in lrs if v), 0.01)
 
-    def _set_slider(self, lr: float) -> None:
-        exp = min(max(math.log10(lr), LR_MIN_EXP), LR_MAX_EXP)
-        self.lr_slider.setValue(round((exp - LR_MIN_EXP) / (LR_MAX_EXP - LR_MIN_EXP) * LR_TICKS))
-        self._show_lr_label()
-
     def set_global_lr(self, lr: float) -> None:
-        """Move the slider to ``lr`` and apply it (as releasing the slider does)."""
-        self._set_slider(lr)
-        self._on_global_lr_change()
+        """Move the slider to ``lr`` and apply it to the followers (as the user's drag does)."""
+        self.global_lr.set_value(lr)
+        self._on_global_lr_change(self.global_lr.value())
 
-    def _show_lr_label(self) -> None:
-        self.lr_label.setText(f"{self.global_lr():g}")
+    def _on_global_lr_change(self, lr: float) -> None:
+        """Give every follower the global rate; optimizers with their own rate keep theirs."""
+        self._linking = True
+        try:
+            for i in sorted(self._followers):
+                config = self._controller.scenario.optimizers[i]
+                self._send(i, replace(config, hyperparameters={**config.hyperparameters, "lr": lr}))
+        finally:
+            self._linking = False
+        self._on_scenario_change()
 
-    def _on_global_lr_change(self) -> None:
-        lr = self.global_lr()
-        c = self._controller
-        for i, config in enumerate(c.scenario.optimizers):
-            if i in self._overrides or config.name == "newton":
-                continue
-            given: dict[str, Any] = {**config.hyperparameters, "lr": lr}
-            self._send(i, OptimizerConfig(config.name, given, config.label, config.color,
-                                          config.schedule, config.batch_size))  # fmt: skip
-        self._on_selection_change(self.list.currentRow())
+    def _reconcile_followers(self) -> None:
+        """After an edit from elsewhere (undo), keep the followers that still share one rate.
+
+        The slider moves to that rate, without re-racing anyone.
+        """
+        optimizers = self._controller.scenario.optimizers
+        alive = [i for i in sorted(self._followers)
+                 if i < len(optimizers) and optimizers[i].name != "newton"
+                 and "lr" in optimizers[i].hyperparameters]  # fmt: skip
+        if not alive:
+            self._followers = set()
+            return
+        lr = optimizers[alive[0]].hyperparameters["lr"]
+        self._followers = {i for i in alive if optimizers[i].hyperparameters["lr"] == lr}
+        if lr != self.global_lr.value():
+            self.global_lr.set_value(lr)
+
+    def _show_followers(self) -> None:
+        labels = self._controller.scenario.optimizers
+        self.global_lr.show_users([labels[i].display_label() for i in sorted(self._followers)])
