@@ -220,9 +220,12 @@ class RaceController(QObject):
             self.speed_changed.emit(speed)
 
     def scrub(self, step: int) -> None:
-        """Show step ``step`` in every view (pauses play)."""
+        """Show step ``step`` in every view (pauses play), computing the race up to it if needed."""
         self.pause()
-        step = max(0, min(int(step), self.computed_step))
+        step = max(0, min(int(step), self.planned_steps))
+        if step > self.computed_step:
+            self.race.step(step - self.computed_step)
+        step = min(step, self.computed_step)  # every runner may have stopped before
         self._shown = None if step >= self.computed_step else step
         self.stepped.emit()
 

@@ -21,7 +21,7 @@ from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from tests.qt_support import open_window
-from tests.ui.driving import choose, click_handle, drag_handle, press, retype, show
+from tests.ui.driving import choose, click_handle, drag_handle, handle_center, press, retype, show
 
 TWO = {
     "surface": {"function": "quadratic"},
@@ -279,3 +279,29 @@ def test_space_and_delete_go_to_the_focused_control(first_preset, qtbot):
     panel.list.setFocus()
     press(qtbot, panel, Qt.Key.Key_Delete)
     assert [o.label for o in c.scenario.optimizers] == ["SGD", "RMSprop", "Adam"]
+
+
+# ---------------------------------------------------------------- 10. the playback timeline
+def test_the_timeline_spans_the_planned_steps_and_shows_the_computed_part(qtbot, tmp_path):
+    never_stops = {**TWO, "steps": 300, "stop": {"grad_tol": 0}}
+    window = open_window(qtbot, tmp_path, never_stops)
+    show(qtbot, window)
+    c, bar = window.controller, window.playback
+    assert bar.timeline.maximum() == 300 and bar.computed.value() == 0
+    c.set_speed(100)
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: c.computed_step >= 30, timeout=5000)
+    assert c.playing  # mid-race: the handle moves along the planned range
+    assert bar.timeline.maximum() == 300
+    assert bar.timeline.value() == c.shown_step == c.computed_step < 300
+    assert bar.computed.maximum() == 300 and bar.computed.value() == c.computed_step
+    assert handle_center(bar.timeline).x() < bar.timeline.width() * 0.6
+    assert bar.counter.text() == f"step {c.shown_step} / 300"
+    qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    assert not c.playing
+    computed = c.computed_step
+    drag_handle(qtbot, bar.timeline, -handle_center(bar.timeline).x())  # back to the start
+    assert c.shown_step == bar.timeline.value() < 5 and c.computed_step == computed
+    drag_handle(qtbot, bar.timeline, bar.timeline.width())  # to the end: computed on the way
+    assert c.computed_step == c.shown_step == 300 == bar.timeline.value()
+    assert bar.computed.value() == 300 and bar.counter.text() == "step 300 / 300"
