@@ -9,8 +9,9 @@ next to the input, leaving the race as it was.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,17 @@ FRAME_MS = 33
 """Animation tick: about 30 frames per second."""
 ENGINE_BUDGET_S = 0.008
 """Most engine time one tick may take, so the window keeps answering at any speed."""
+
+
+def _keeping_playhead(edit: Callable[..., None]) -> Callable[..., None]:
+    """Marks an edit of the race: the step shown before it is shown after it (see _after_edit)."""
+
+    @functools.wraps(edit)
+    def wrapper(self: RaceController, *args: Any, **kwargs: Any) -> None:
+        self._playhead = self.shown_step
+        edit(self, *args, **kwargs)
+
+    return wrapper
 
 
 class RaceController(QObject):
@@ -71,6 +83,8 @@ class RaceController(QObject):
         self._carry = 0.0
         self._last_tick = 0.0
         self._shown: int | None = None
+        self._playhead = 0
+        """The step shown when the current edit began."""
         self._enabled: list[bool] = []
         self.scenario = scenario
         self.objective: Objective = scenario.objective()
@@ -278,6 +292,7 @@ class RaceController(QObject):
         self.surface_changed.emit()
         self._structure_changed()
 
+    @_keeping_playhead
     def add_start(self, x: float, y: float) -> None:
         """Every enabled optimizer gets a runner at (x, y), caught up with the others."""
         if not (np.isfinite(x) and np.isfinite(y)):
@@ -286,6 +301,7 @@ class RaceController(QObject):
         self.race.add_start((x, y))
         self._after_edit()
 
+    @_keeping_playhead
     def add_start_grid(self, n: int) -> None:
         """n × n start points spread over the surface's domain (in from its edges).
 
@@ -300,6 +316,7 @@ class RaceController(QObject):
         self.race.add_starts(points)
         self._after_edit()
 
+    @_keeping_playhead
     def move_start(self, index: int, x: float, y: float) -> None:
         """Move a start point; its runners restart from there."""
         starts = list(self.scenario.starts)
@@ -308,6 +325,7 @@ class RaceController(QObject):
         self.race.move_start(index, (x, y))
         self._after_edit()
 
+    @_keeping_playhead
     def remove_start(self, index: int) -> None:
         """Remove a start point and its runners."""
         starts = [p for i, p in enumerate(self.scenario.starts) if i != index]
@@ -321,6 +339,7 @@ class RaceController(QObject):
         self._rebuild_race()
         self._structure_changed()
 
+    @_keeping_playhead
     def add_optimizer(self, config: OptimizerConfig) -> None:
         """Add an optimizer; it races from every start at once."""
         entry = self._validated(config)
@@ -329,6 +348,7 @@ class RaceController(QObject):
         self.race.add_entry(entry)
         self._after_edit()
 
+    @_keeping_playhead
     def update_optimizer(self, index: int, config: OptimizerConfig) -> None:
         """Change one optimizer; only its runners re-run from their starts."""
         entry = self._validated(config)
@@ -344,6 +364,7 @@ class RaceController(QObject):
             self.race.replace_entry(race_index, entry)
         self._after_edit()
 
+    @_keeping_playhead
     def remove_optimizer(self, index: int) -> None:
         """Remove an optimizer and its runners."""
         was_enabled = self._enabled[index]
@@ -355,6 +376,7 @@ class RaceController(QObject):
             self.race.remove_entry(race_index)
         self._after_edit()
 
+    @_keeping_playhead
     def set_enabled(self, index: int, enabled: bool) -> None:
         """Include or exclude an optimizer from the race (its settings are kept)."""
         if self._enabled[index] == enabled:
@@ -395,8 +417,16 @@ class RaceController(QObject):
         self._edits += 1
 
     def _after_edit(self) -> None:
-        """Catch new runners up with the race, so every view shows the same step."""
+        """Bring every runner up to the step shown before the edit, and keep showing that step.
+
+        Runners the edit restarted catch up with the others; if it restarted them
+        all, the race is run up to that step, so the user sees the change at the
+        moment they were looking at (not at step 0, nor at the end).
+        """
         self.race.catch_up()
+        if self.computed_step < self._playhead:
+            self.race.step(self._playhead - self.computed_step)
+        self._shown = self._playhead if self._playhead < self.computed_step else None
         self._structure_changed()
 
     def _structure_changed(self) -> None:

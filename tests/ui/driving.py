@@ -20,6 +20,7 @@ def show(qtbot, widget: QWidget) -> None:
     widget.show()
     widget.activateWindow()
     qtbot.waitActive(widget)
+    qtbot.wait(100)  # the window lays out its docks once shown: let handles settle first
 
 
 def press(qtbot, widget: QWidget, key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:

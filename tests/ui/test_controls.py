@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QDockWidget
 
 from gdstudio.engine.datasets import DATASETS
@@ -305,3 +305,52 @@ def test_the_timeline_spans_the_planned_steps_and_shows_the_computed_part(qtbot,
     drag_handle(qtbot, bar.timeline, bar.timeline.width())  # to the end: computed on the way
     assert c.computed_step == c.shown_step == 300 == bar.timeline.value()
     assert bar.computed.value() == 300 and bar.counter.text() == "step 300 / 300"
+
+
+# ---------------------------------------------------------------- 7. edits keep the playhead
+def contour_pixel(window, x: float, y: float) -> QPoint:
+    """The contour widget's pixel of data point (x, y)."""
+    view = window.views.contour
+    scene = view.plot_item.vb.mapViewToScene(QPointF(x, y))
+    return view.plot_widget.mapFromScene(scene)
+
+
+def drag_on_contour(qtbot, window, start: tuple[float, float], end: tuple[float, float]) -> None:
+    widget = window.views.contour.plot_widget.viewport()
+    a, b = contour_pixel(window, *start), contour_pixel(window, *end)
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=a)
+    for i in range(1, 6):
+        qtbot.mouseMove(widget, a + (b - a) * i / 5)
+        qtbot.wait(10)
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=b)
+
+
+def test_an_edit_after_the_race_keeps_the_step_the_user_was_looking_at(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path, {**TWO, "steps": 200, "stop": {"grad_tol": 0}})
+    show(qtbot, window)
+    window.findChild(QDockWidget, "dockOptimizers").raise_()
+    c, bar, panel = window.controller, window.playback, window.optimizer_panel
+    c.pause()
+    drag_handle(qtbot, bar.timeline, bar.timeline.width())
+    assert c.computed_step == 200 and c.race.done  # the race is over
+    drag_handle(qtbot, bar.timeline, -bar.timeline.width() // 2)
+    looking_at = c.shown_step
+    assert 50 < looking_at < 150
+    before = c.race.trajectory[looking_at, 0].copy()
+
+    click_row(qtbot, panel, 0)
+    retype(qtbot, panel.form.edit("lr"), "0.02")
+    assert c.scenario.optimizers[0].hyperparameters["lr"] == 0.02
+    assert c.shown_step == bar.timeline.value() == looking_at
+    assert window.views.contour.shown_step == looking_at
+    assert not np.allclose(c.race.trajectory[looking_at, 0], before)  # the change, at that step
+
+    drag_on_contour(qtbot, window, (2.0, 2.0), (1.0, -1.5))  # every runner restarts
+    np.testing.assert_allclose(c.scenario.starts[0], (1.0, -1.5), atol=0.1)
+    assert c.shown_step == bar.timeline.value() == looking_at
+    assert c.computed_step >= looking_at
+    assert bar.counter.text() == f"step {looking_at} / 200"
+
+    drag_handle(qtbot, bar.timeline, bar.timeline.width())  # at the end, an edit stays there
+    drag_on_contour(qtbot, window, tuple(c.scenario.starts[0]), (-1.0, 1.0))
+    assert c.shown_step == c.computed_step == 200
