@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from gdstudio.engine.anatomy import RunnerInsight, inspect_runner
 from gdstudio.engine.errors import GdstudioError, ScenarioError
-from gdstudio.engine.objective import Objective
+from gdstudio.engine.objective import Domain, Objective
 from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
 from gdstudio.engine.schedules import make_schedule
@@ -159,6 +159,30 @@ class RaceController(QObject):
         entry = self._validated(self.scenario.optimizers[index])
         schedule = make_schedule(entry.schedule, float(entry.hyperparameters["lr"]))
         return np.array([schedule.lr_at(k) for k in range(self.planned_steps)], dtype=np.float64)
+
+    def nonfinite_share(self, resolution: int = 101) -> tuple[float, Domain | None]:
+        """The share of the domain where the surface is not finite, and a smaller domain to try.
+
+        Sampled on a resolution × resolution grid. The suggestion is the box around
+        the finite samples, one sample in from each side it cut; None when the
+        surface is finite everywhere, or nowhere.
+        """
+        (x0, x1), (y0, y1) = self.objective.domain
+        xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+        gx, gy = np.meshgrid(xs, ys, indexing="ij")
+        with np.errstate(all="ignore"):
+            z = self.objective.value(np.column_stack([gx.ravel(), gy.ravel()]))
+        finite = np.isfinite(z).reshape(resolution, resolution)
+        share = 1.0 - float(finite.mean())
+        if share == 0.0 or not finite.any():
+            return share, None
+
+        def inside(axis: np.ndarray, values: np.ndarray) -> tuple[float, float]:
+            i, j = np.flatnonzero(axis)[[0, -1]]
+            i, j = (i + 1 if i > 0 else i), (j - 1 if j < resolution - 1 else j)
+            return float(values[i]), float(values[max(i, j)])
+
+        return share, (inside(finite.any(axis=1), xs), inside(finite.any(axis=0), ys))
 
     def surface_problem(self, surface: Mapping[str, Any]) -> str | None:
         """Why the race could not run on ``surface`` (the engine's message), or None if it can."""

@@ -354,3 +354,28 @@ def test_an_edit_after_the_race_keeps_the_step_the_user_was_looking_at(qtbot, tm
     drag_handle(qtbot, bar.timeline, bar.timeline.width())  # at the end, an edit stays there
     drag_on_contour(qtbot, window, tuple(c.scenario.starts[0]), (-1.0, 1.0))
     assert c.shown_step == c.computed_step == 200
+
+
+# ---------------------------------------------------------------- 8. formulas that overflow
+def test_a_formula_that_overflows_says_how_much_and_offers_a_smaller_domain(qtbot):
+    c = RaceController(Scenario.from_dict(TWO))
+    panel = SurfacePanel(c)
+    qtbot.addWidget(panel)
+    panel.resize(340, 800)
+    show(qtbot, panel)
+    qtbot.keyClicks(panel.formula, "exp(exp(exp(x)))")
+    qtbot.keyClick(panel.formula, Qt.Key.Key_Return)
+    assert c.scenario.surface["expression"] == "exp(exp(exp(x)))"  # accepted, but not silently
+    message = panel.formula_message
+    assert message.isVisible() and "19% of the domain is not finite" in message.text()
+    assert panel.suggest_button.isVisible()
+    assert panel.suggest_button.text() == "Use x ∈ [-3, 1.8], y ∈ [-3, 3]"
+    qtbot.mouseClick(panel.suggest_button, Qt.MouseButton.LeftButton)
+    assert c.scenario.surface["domain"] == [[-3.0, 1.8], [-3.0, 3.0]]
+    assert c.nonfinite_share() == (0.0, None)
+    assert not message.isVisible() and not panel.suggest_button.isVisible()
+    panel.formula.clear()
+    qtbot.keyClicks(panel.formula, "log(x) + y**2")
+    qtbot.keyClick(panel.formula, Qt.Key.Key_Return)
+    assert "of the domain is not finite" in message.text()
+    assert panel.suggest_button.text().startswith("Use x ∈ [0.0")

@@ -93,6 +93,11 @@ class SurfacePanel(QWidget):
         self.formula_domain.set_domain(((-3, 3), (-3, 3)))
         self.formula_message = InlineMessage()
         self.formula_button = QPushButton("Use this formula")
+        self.suggest_button = QPushButton(
+            toolTip="Race on the part of the domain where it is finite"
+        )
+        self.suggest_button.hide()
+        self._suggested: tuple | None = None
         user = QGroupBox("Your formula")
         uform = QFormLayout(user)
         uform.addRow(self.formula)
@@ -100,6 +105,7 @@ class SurfacePanel(QWidget):
         uform.addRow(self.formula_button)
         # The hint comes and goes as the user types: below the button, it never moves it.
         uform.addRow(self.formula_message)
+        uform.addRow(self.suggest_button)
         self.message = InlineMessage()
 
         layout = QVBoxLayout(self)
@@ -114,6 +120,7 @@ class SurfacePanel(QWidget):
         self.formula.textChanged.connect(self._on_formula_edit)
         self.formula.returnPressed.connect(self.apply_formula)
         self.formula_button.clicked.connect(self.apply_formula)
+        self.suggest_button.clicked.connect(self._use_suggested_domain)
         controller.surface_changed.connect(self._on_surface_change)
         self._on_surface_change()
 
@@ -136,6 +143,28 @@ class SurfacePanel(QWidget):
             self.formula.blockSignals(False)
             self.formula_domain.set_domain(self._controller.objective.domain)
         self.combo.blockSignals(False)
+        self._report_nonfinite("expression" in surface)
+
+    def _report_nonfinite(self, formula: bool) -> None:
+        """Say how much of a formula's domain is not finite, and offer a smaller domain."""
+        share, suggested = self._controller.nonfinite_share() if formula else (0.0, None)
+        self._suggested = suggested
+        self.suggest_button.setVisible(suggested is not None)
+        if share == 0.0:
+            return
+        amount = f"{share:.0%}" if share >= 0.01 else "less than 1%"
+        text = (f"{amount} of the domain is not finite (the formula overflows or is undefined "
+                "there); the map draws it at the highest finite value.")  # fmt: skip
+        if suggested is not None:
+            (x0, x1), (y0, y1) = suggested
+            self.suggest_button.setText(f"Use x ∈ [{x0:.3g}, {x1:.3g}], y ∈ [{y0:.3g}, {y1:.3g}]")
+            text += " Try a smaller domain:"
+        self.formula_message.show_warning(text)
+
+    def _use_suggested_domain(self) -> None:
+        if self._suggested is not None:
+            self.formula_domain.set_domain(self._suggested)
+            self.apply_formula()
 
     def _show_function(self, name: str, values: dict[str, Any]) -> None:
         spec = FUNCTIONS[name]
@@ -168,6 +197,7 @@ class SurfacePanel(QWidget):
         self._apply(surface, self.message)
 
     def _on_formula_edit(self, text: str) -> None:
+        self.suggest_button.hide()  # it was about the formula in use, not the one typed
         from gdstudio.engine.formula import check_formula
 
         if not text.strip():
@@ -190,9 +220,8 @@ class SurfacePanel(QWidget):
         self._apply(surface, self.formula_message)
 
     def _apply(self, surface: dict[str, Any], message: InlineMessage) -> None:
+        message.clear()  # before: the new surface may bring its own warning
         try:
             self._controller.set_surface(surface)
         except GdstudioError as exc:
             message.show_error(str(exc))
-            return
-        message.clear()
