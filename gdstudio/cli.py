@@ -2,21 +2,33 @@
 
 Bad input never gives a traceback: it prints one line on stderr and exits with
 status 2. Heavy imports (Qt, sympy) happen only in the commands that need them,
-so ``gdstudio list`` and ``gdstudio run`` start fast.
+so ``gdstudio list`` and ``gdstudio run`` start fast. ``run`` and ``export``
+stop between units of work on SIGINT, SIGTERM or SIGHUP (exit status 128 + the
+signal's number) and leave no temporary file behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gdstudio import __version__
+from gdstudio.termination import Terminated, check_terminated, signals_deferred
+
+if TYPE_CHECKING:
+    from gdstudio.engine.scenario import Scenario
+    from gdstudio.export.command import Progress
+    from gdstudio.export.options import ExportOptions
 
 EXIT_BAD_INPUT = 2
 LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
+RUN_CHUNK = 64
+"""Steps ``run`` makes between looks at whether a signal asked it to stop."""
 
 
 class UsageError(Exception):
@@ -47,13 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--state", action="store_true",
                        help="add each run's optimizer state after every step (JSON only)")  # fmt: skip
 
-    p_export = sub.add_parser("export", help="render a scenario to GIF, MP4 or PNG")
-    p_export.add_argument("file", type=Path)
-    p_export.add_argument("-o", "--output", type=Path, required=True)
-    p_export.add_argument("--view", choices=("3d", "contour", "both"), default="contour")
-    p_export.add_argument("--size", default="960x540", help="WxH in pixels")
-    p_export.add_argument("--fps", type=int, default=30)
-    p_export.add_argument("--steps", type=int)
+    from gdstudio.export.command import add_arguments as add_export_arguments
+
+    add_export_arguments(sub.add_parser("export", help="render a scenario to GIF, MP4 or PNG"))
 
     p_list = sub.add_parser("list", help="list built-in functions, optimizers, ...")
     p_list.add_argument("what", choices=LISTS)
@@ -76,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated as exc:
+        return 128 + exc.signum
 
 
 def _one_line(exc: BaseException) -> str:
@@ -85,7 +95,8 @@ def _one_line(exc: BaseException) -> str:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        return _cmd_run(args)
+        with signals_deferred():
+            return _cmd_run(args)
     if args.command == "list":
         print(format_list(args.what))
         return 0
@@ -95,7 +106,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "export":
         from gdstudio.export.command import export_command
 
-        return export_command(args)
+        with signals_deferred():
+            return export_command(args, _render_export)
     return _cmd_app(args.file if args.command == "open" else None)
 
 
@@ -109,21 +121,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("gdstudio run: --state needs --format json")
     scenario = load_scenario(args.file)
     if args.steps is not None:
-        if args.steps < 0:
-            raise UsageError(f"gdstudio run: --steps must be >= 0, got {args.steps}")
-        scenario = scenario.with_changes(steps=args.steps)
+        scenario = scenario.with_steps(args.steps, "--steps")
+    scenario.check_runnable(source=str(args.file))
     race = scenario.race()
-    race.run()
+    while not race.done:
+        race.step(RUN_CHUNK)
+        check_terminated()
     records = run_records(scenario, race, state=args.state)
+    check_terminated()
     text = to_json(records) if args.format == "json" else to_csv(records)
+    check_terminated()
     if args.output is None:
-        sys.stdout.write(text)
+        _write_stdout(text)
         return 0
     try:
         atomic_write_text(args.output, text)
     except OSError as exc:
         raise ScenarioError("", f"{args.output}: cannot write: {exc.strerror or exc}") from None
     return 0
+
+
+def _write_stdout(text: str) -> None:
+    """Results are UTF-8 whatever the terminal's locale (a label may be any text)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    binary.write(text.encode("utf-8"))
+    binary.flush()
 
 
 def format_list(what: str) -> str:
@@ -195,6 +221,17 @@ def demo_table() -> str:
             f"{pos[r, 0]:>9.4f} {pos[r, 1]:>9.4f} {loss[k, r]:>11.3e}"
         )
     return "\n".join(lines)
+
+
+def _render_export(
+    scenario: Scenario, output: Path, options: ExportOptions, progress: Progress | None
+) -> int:
+    """Draw the frames with the app's own views and encode them (Qt loads only here)."""
+    from gdstudio.ui.export.canvas import export_scenario
+    from gdstudio.ui.qt_setup import make_app
+
+    make_app(["gdstudio-export"])
+    return export_scenario(scenario, output, options, progress)
 
 
 def _cmd_app(file: Path | None) -> int:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gdstudio.engine.errors import ScenarioError
+from gdstudio.engine.inputs import describe, field_path
 
 Array = npt.NDArray[np.float64]
 Rows = npt.NDArray[np.intp]
@@ -80,7 +81,8 @@ class DatasetParam:
             ok = value.is_integer()
         if not ok or not self.low <= value <= self.high:  # NaN fails the comparison
             raise ScenarioError(
-                where, f"{self.doc}: must be a {kind} from {self.low} to {self.high}, got {value!r}"
+                where,
+                f"{self.doc}: must be a {kind} from {self.low} to {self.high}, got {describe(value)}",
             )
         return value
 
@@ -225,13 +227,14 @@ def make_dataset(config: Mapping[str, Any]) -> Dataset:
     spec = DATASETS.get(name) if isinstance(name, str) else None
     if spec is None:
         raise ScenarioError(
-            f"{_WHERE}.name", f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}"
+            f"{_WHERE}.name", f"unknown dataset {describe(name)}; valid: {', '.join(DATASETS)}"
         )
     valid = ["name", *(p.name for p in spec.parameters)]
     for key in config:
         if key not in valid:
             raise ScenarioError(
-                f"{_WHERE}.{key}", f"unknown parameter {key!r}; valid: {', '.join(valid)}"
+                field_path(_WHERE, key),
+                f"unknown parameter {describe(key)}; valid: {', '.join(valid)}",
             )
     return spec.generate(config.get("n_samples"), config.get("noise"), config.get("seed"))
 
@@ -243,7 +246,7 @@ _MAX_INLINE = 1e12
 def _number(value: Any, where: str) -> float:
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if not ok or not abs(value) <= _MAX_INLINE:  # NaN fails the comparison
-        raise ScenarioError(where, f"must be a number from -1e12 to 1e12, got {value!r}")
+        raise ScenarioError(where, f"must be a number from -1e12 to 1e12, got {describe(value)}")
     return float(value)
 
 
@@ -251,8 +254,8 @@ def _inline(config: Mapping[str, Any]) -> Dataset:
     for key in config:
         if key not in ("X", "y"):
             raise ScenarioError(
-                f"{_WHERE}.{key}",
-                f"unknown key {key!r}; give 'name' ({', '.join(DATASETS)}) or 'X' and 'y'",
+                field_path(_WHERE, key),
+                f"unknown key {describe(key)}; give 'name' ({', '.join(DATASETS)}) or 'X' and 'y'",
             )
     if "X" not in config or "y" not in config:
         raise ScenarioError(_WHERE, "needs 'name' (generated) or both 'X' and 'y' (inline)")

@@ -30,7 +30,8 @@ import numpy.typing as npt
 import sympy
 
 from gdstudio.engine.errors import FormulaError
-from gdstudio.engine.objective import Domain
+from gdstudio.engine.inputs import lone_surrogate
+from gdstudio.engine.objective import Domain, axis_problem
 
 Array = npt.NDArray[np.float64]
 MAX_LENGTH = 500
@@ -438,6 +439,10 @@ def _parse(text: str) -> sympy.Expr:
         raise FormulaError("the formula is empty: type a function of x and y, e.g. x**2 + y**2", 0)
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"the formula is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+    surrogate = lone_surrogate(text)
+    if surrogate is not None:
+        raise FormulaError("the formula holds a broken character (a lone UTF-16 surrogate)",
+                           surrogate)  # fmt: skip
     return _Walker(text).parse()
 
 
@@ -732,8 +737,8 @@ def parse_formula(text: str, domain: Domain | None = None) -> FormulaObjective:
     FormulaError (with the 0-based column of the problem) when the text is not
     an allowed formula or the domain is not finite and increasing.
     """
-    if domain is not None and not all(
-        math.isfinite(lo) and math.isfinite(hi) and lo < hi for lo, hi in domain
-    ):
-        raise FormulaError("the domain must be finite, with min < max on each axis")
+    for axis, (lo, hi) in zip("xy", domain or (), strict=False):
+        problem = axis_problem(lo, hi)
+        if problem:
+            raise FormulaError(f"the domain's {axis} range: {problem}")
     return FormulaObjective(text, domain)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gdstudio.engine.errors import ScenarioError
+from gdstudio.engine.inputs import describe, field_path, finite_float
 from gdstudio.engine.objective import Domain
 
 Array = npt.NDArray[np.float64]
@@ -652,24 +653,26 @@ def make_function(name: str, params: Mapping[str, float] | None = None) -> Built
     Raises ScenarioError for an unknown function, an unknown parameter or a value
     outside the parameter's range.
     """
-    spec = FUNCTIONS.get(name)
+    spec = FUNCTIONS.get(name) if isinstance(name, str) else None
     if spec is None:
         raise ScenarioError(
-            "surface.function", f"unknown function {name!r}; valid: {', '.join(FUNCTIONS)}"
+            "surface.function", f"unknown function {describe(name)}; valid: {', '.join(FUNCTIONS)}"
         )
     values = spec.params
     for key, raw in (params or {}).items():
-        where = f"surface.params.{key}"
         if key not in spec.param_specs:
             valid = ", ".join(spec.param_specs)
             hint = f"valid: {valid}" if valid else "it takes no parameters"
-            raise ScenarioError(where, f"{name} has no parameter {key!r}; {hint}")
+            raise ScenarioError(
+                field_path("surface.params", key),
+                f"{name} has no parameter {describe(key)}; {hint}",
+            )
+        where = field_path("surface.params", key)
         p = spec.param_specs[key]
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise ScenarioError(where, f"must be a number, got {raw!r}") from None
-        if not p.low <= value <= p.high:  # also refuses NaN
-            raise ScenarioError(where, f"must be between {p.low:g} and {p.high:g}, got {raw!r}")
+        value = finite_float(raw)
+        if value is None:
+            raise ScenarioError(where, f"must be a finite number, got {describe(raw)}")
+        if not p.low <= value <= p.high:
+            raise ScenarioError(where, f"must be between {p.low:g} and {p.high:g}, got {value!r}")
         values[key] = value
     return BuiltinObjective(spec, values)

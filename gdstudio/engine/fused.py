@@ -26,8 +26,10 @@ directory) so only the first big race on a machine pays for compiling.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -298,6 +300,30 @@ def _run(
 
 # ---------------------------------------------------------------- plans
 _KERNELS: dict[str, Any] = {}
+_POOL: ThreadPoolExecutor | None = None
+
+
+def threads() -> int:
+    """Threads that step a big race: every core (``GDSTUDIO_THREADS`` overrides)."""
+    wanted = os.environ.get("GDSTUDIO_THREADS", "")
+    return max(1, int(wanted)) if wanted.isdigit() else max(1, os.cpu_count() or 1)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="gdstudio-race")
+    return _POOL
+
+
+def _split(run: npt.NDArray[np.intp], parts: int) -> list[npt.NDArray[np.intp]]:
+    """A run of runners cut into up to ``parts`` runs of whole blocks, one per thread."""
+    first, end, state_row = (int(v) for v in run)
+    blocks = -(-(end - first) // BLOCK)
+    per = -(-blocks // max(1, min(parts, blocks)))
+    cuts = list(range(first, end, per * BLOCK)) + [end]
+    return [np.array([lo, hi, state_row + lo - first], dtype=np.intp)
+            for lo, hi in itertools.pairwise(cuts)]  # fmt: skip
 
 
 def _kernel(name: str) -> Any:
@@ -367,20 +393,24 @@ class FusedPlan:
         n = history.traj.shape[1]
         traj = history.traj.reshape(history.traj.shape[0], 2 * n)
         grad = history.grad.reshape(2 * n)
-        made = 0
+        tasks, stacks = [], []
         for index, group in enumerate(self.groups):
             prep, numbers = _step_numbers(group, lrs[index], first_step)
-            fields = states[index]
             # (n, 1) fields (NAdam's μ product) travel repeated to two columns.
-            stacked = np.stack([np.repeat(f, 2 // f.shape[1], axis=1).reshape(-1) for f in fields])
+            stacked = np.stack([np.repeat(f, 2 // f.shape[1], axis=1).reshape(-1)
+                                for f in states[index]])  # fmt: skip
+            stacks.append(stacked)
+            common = (mask, traj, history.loss, history.gnorm, grad, history.k, history.status,
+                      self.code, self.surface_params, float(rule.max_abs), float(rule.grad_tol),
+                      rows, at_limit, stacked, prep, numbers)  # fmt: skip
             kernel = _kernel(group.name)
-            for g, run in self.runs:
-                if g == index:
-                    made = max(made, _run(kernel, run, mask, traj, history.loss, history.gnorm,
-                                          grad, history.k, history.status, self.code,
-                                          self.surface_params, float(rule.max_abs),
-                                          float(rule.grad_tol), rows, at_limit, stacked, prep,
-                                          numbers))  # fmt: skip
+            tasks += [(kernel, part, *common) for g, run in self.runs if g == index
+                      for part in _split(run, threads())]  # fmt: skip
+        if len(tasks) == 1:
+            made = _run(*tasks[0])
+        else:  # the runs touch disjoint runners, and _run lets go of the GIL
+            made = max(_pool().map(lambda task: _run(*task), tasks))
+        for fields, stacked in zip(states, stacks, strict=True):
             for f, new in zip(fields, stacked, strict=True):
                 f[...] = new.reshape(-1, 2)[:, : f.shape[1]]
         return made

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from gdstudio.engine.datasets import Dataset
 from gdstudio.engine.errors import ScenarioError
+from gdstudio.engine.inputs import describe
 from gdstudio.engine.objective import Domain, Points
 
 Array = npt.NDArray[np.float64]
@@ -356,7 +357,9 @@ def make_model_objective(model: str, dataset: Dataset) -> ModelObjective:
     """The loss of ``model`` on ``dataset``; ScenarioError on an unknown model or bad labels."""
     spec = MODELS.get(model) if isinstance(model, str) else None
     if spec is None:
-        raise ScenarioError("surface.model", f"unknown model {model!r}; valid: {', '.join(MODELS)}")
+        raise ScenarioError(
+            "surface.model", f"unknown model {describe(model)}; valid: {', '.join(MODELS)}"
+        )
     if spec.name == "linear_regression":
         return LinearRegression(spec, dataset)
     bad = np.flatnonzero((dataset.y != 0.0) & (dataset.y != 1.0))

@@ -17,11 +17,31 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from gdstudio.engine.inputs import describe
+
 Points = npt.NDArray[np.float64]
 """Float64 array of shape (N, 2): one (x, y) per row."""
 
 Domain = tuple[tuple[float, float], tuple[float, float]]
 """((xmin, xmax), (ymin, ymax)): the region shown by default."""
+
+DOMAIN_LIMIT = 1e12
+"""Largest magnitude of a domain bound: the views' grids, contour levels and float32
+OpenGL vertices stay exact well inside it."""
+MIN_SPAN = 1e-9
+"""Narrowest domain axis, relative to its largest bound (and absolute below 1), so a
+200-point grid has 200 distinct coordinates."""
+
+
+def axis_problem(low: float, high: float) -> str | None:
+    """What is wrong with one axis of a domain, or None when it can be drawn."""
+    if not (abs(low) <= DOMAIN_LIMIT and abs(high) <= DOMAIN_LIMIT):  # NaN fails too
+        return f"bounds must lie within ±{DOMAIN_LIMIT:g}, got [{describe(low)}, {describe(high)}]"
+    if not low < high:
+        return f"min {low!r} must be less than max {high!r}"
+    if high - low < MIN_SPAN * max(1.0, abs(low), abs(high)):
+        return f"[{low!r}, {high!r}] is too narrow to draw (span at least {MIN_SPAN:g} × its size)"
+    return None
 
 
 @runtime_checkable

@@ -6,6 +6,11 @@ The format is fixed by the project's scenario contract (version 1, documented in
 keeps the hyperparameters the user gave (defaults are filled in when the race is
 built), so ``from_dict(s.to_dict()) == s`` holds exactly.
 
+Reading a scenario checks everything a race needs, the surface included (a
+formula is compiled, a dataset generated), so a scenario that reads is one that
+races; only :meth:`Scenario.check_runnable` is left to commands that must race
+now (at least one optimizer and one start, and a bounded amount of work).
+
 Extensions beyond the contract: top-level ``title`` and ``caption`` (what a
 preset teaches), and an optional ``domain`` for built-in functions.
 """
@@ -13,7 +18,6 @@ preset teaches), and an optional ``domain`` for built-in functions.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -22,12 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from gdstudio.engine.errors import GdstudioError, ScenarioError
-from gdstudio.engine.files import atomic_write_text
-from gdstudio.engine.objective import Domain, Objective
+from gdstudio.engine.files import atomic_write_text, read_json
+from gdstudio.engine.inputs import describe, field_path, finite_float, lone_surrogate
+from gdstudio.engine.objective import Domain, Objective, axis_problem
 from gdstudio.engine.race import Entry, Race
 from gdstudio.engine.stop import StopRule
 
 VERSION = 1
+MAX_STEPS = 1_000_000
+"""Most steps a scenario (or a command-line ``--steps``) may ask for."""
+MAX_POINTS = 2_000_000
+"""Most points, (steps + 1) × runners, one command records: about a gigabyte of output."""
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _TOP_KEYS = (
     "version",
@@ -105,8 +114,10 @@ class Scenario:
             raise ScenarioError("", "a scenario must be a JSON object")
         _check_keys(data, "", _TOP_KEYS, required=("surface", "optimizers"))
         version = data.get("version", VERSION)
-        if version != VERSION:
-            raise ScenarioError("version", f"unsupported version {version!r}; this reads {VERSION}")
+        if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
+            raise ScenarioError(
+                "version", f"unsupported version {describe(version)}; this reads {VERSION}"
+            )
         surface = _validate_surface(data["surface"])
         optimizers = data["optimizers"]
         if not isinstance(optimizers, list):
@@ -120,7 +131,7 @@ class Scenario:
                     f"optimizers[{i}].batch_size", "only applies to a dataset surface (batch mode)"
                 )
         starts = _validate_starts(data.get("starts", []))
-        steps = _integer(data.get("steps", 500), "steps", low=0, high=1_000_000)
+        steps = _integer(data.get("steps", 500), "steps", low=0, high=MAX_STEPS)
         seed = _integer(data.get("seed", 0), "seed", low=0, high=2**63 - 1)
         stop = _validate_stop(data.get("stop", {}))
         title = _optional_text(data.get("title"), "title")
@@ -145,6 +156,30 @@ class Scenario:
     def with_changes(self, **changes: Any) -> Scenario:
         """A copy with some fields replaced (scenarios are immutable)."""
         return replace(self, **changes)
+
+    def with_steps(self, steps: Any, where: str = "steps") -> Scenario:
+        """A copy racing ``steps`` steps, held to the file's limit; errors name ``where``."""
+        return replace(self, steps=_integer(steps, where, low=0, high=MAX_STEPS))
+
+    def check_runnable(self, source: str | None = None) -> None:
+        """Refuse a race that a command cannot run now; errors name ``source``.
+
+        It needs an optimizer and a start (the app may hold an empty race while
+        the user builds one), and at most :data:`MAX_POINTS` recorded points.
+        """
+        for name, items in (("optimizers", self.optimizers), ("starts", self.starts)):
+            if not items:
+                raise ScenarioError(name, f"is empty: a race needs at least one of its {name}",
+                                    source)  # fmt: skip
+        points = (self.steps + 1) * len(self.optimizers) * len(self.starts)
+        if points > MAX_POINTS:
+            raise ScenarioError(
+                "steps",
+                f"(steps + 1) × {len(self.optimizers)} optimizers × {len(self.starts)} starts "
+                f"is {points} points, more than the {MAX_POINTS} one command records; "
+                "use fewer steps, optimizers or starts",
+                source,
+            )
 
     # -------------------------------------------------------------- building
     def objective(self) -> Objective:
@@ -177,25 +212,11 @@ class Scenario:
 # ---------------------------------------------------------------- file I/O
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file; errors name the file and the field."""
-    p = Path(path)
+    data = read_json(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("", "no such file", source=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("", f"cannot read: {exc}", source=str(p)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", str(p)
-        ) from None
-    try:
-        scenario = Scenario.from_dict(data)
-        scenario.race()  # validates hyperparameters, schedules and the surface
+        return Scenario.from_dict(data)
     except ScenarioError as exc:
-        raise ScenarioError(exc.field, exc.message, source=str(p)) from None
-    return scenario
+        raise ScenarioError(exc.field, exc.message, source=str(path)) from None
 
 
 def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
@@ -236,16 +257,17 @@ def _validate_surface(surface: Any) -> dict[str, Any]:
         from gdstudio.engine.functions import FUNCTIONS
 
         name = surface["function"]
-        if name not in FUNCTIONS:
-            raise ScenarioError(
-                "surface.function", f"unknown function {name!r}; valid: {', '.join(FUNCTIONS)}"
-            )
+        if not isinstance(name, str) or name not in FUNCTIONS:
+            raise ScenarioError("surface.function",
+                                f"unknown function {describe(name)}; valid: {', '.join(FUNCTIONS)}")  # fmt: skip
         out: dict[str, Any] = {"function": name}
         if "params" in surface:
             params = surface["params"]
             if not isinstance(params, Mapping):
                 raise ScenarioError("surface.params", "must be an object of numbers")
-            out["params"] = {k: _number(v, f"surface.params.{k}") for k, v in params.items()}
+            out["params"] = {
+                k: _number(v, field_path("surface.params", k)) for k, v in params.items()
+            }
         if "domain" in surface:
             out["domain"] = _domain_list(surface["domain"], "surface.domain")
         build_objective(out)  # unknown params and bad values are reported here
@@ -258,12 +280,14 @@ def _validate_surface(surface: Any) -> dict[str, Any]:
         out = {"expression": text}
         if "domain" in surface:
             out["domain"] = _domain_list(surface["domain"], "surface.domain")
+        build_objective(out)  # a formula that does not compile is reported here
         return out
     if "dataset" in surface or "model" in surface:
         _check_keys(surface, "surface", ("dataset", "model", "batch_size"), ("dataset", "model"))
         out = {"dataset": surface["dataset"], "model": surface["model"]}
         if surface.get("batch_size") is not None:
             out["batch_size"] = _integer(surface["batch_size"], "surface.batch_size", low=1)
+        build_objective(out)  # bad data, an unknown model or bad labels are reported here
         return out
     raise ScenarioError(
         "surface", "needs one of 'function', 'expression' or 'dataset' (with 'model')"
@@ -279,8 +303,9 @@ def _domain_list(value: Any, where: str) -> list[list[float]]:
         raise ScenarioError(where, "must be [[xmin, xmax], [ymin, ymax]]")
     out = [[_number(v, f"{where}[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(value)]
     for i, (lo, hi) in enumerate(out):
-        if not lo < hi:
-            raise ScenarioError(f"{where}[{i}]", f"min {lo} must be less than max {hi}")
+        problem = axis_problem(lo, hi)
+        if problem:
+            raise ScenarioError(f"{where}[{i}]", problem)
     return out
 
 
@@ -300,9 +325,9 @@ def _validate_optimizer(value: Any, where: str) -> OptimizerConfig:
     from gdstudio.engine.optimizers import OPTIMIZERS, resolve_hyperparams
 
     name = value["name"]
-    if name not in OPTIMIZERS:
+    if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ScenarioError(
-            f"{where}.name", f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}"
+            f"{where}.name", f"unknown optimizer {describe(name)}; valid: {', '.join(OPTIMIZERS)}"
         )
     hyper = {
         k: tuple(v) if isinstance(v, list) else v
@@ -315,7 +340,7 @@ def _validate_optimizer(value: Any, where: str) -> OptimizerConfig:
         raise ScenarioError(where, str(exc)) from None
     color = value.get("color")
     if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
-        raise ScenarioError(f"{where}.color", f"must be '#rrggbb', got {color!r}")
+        raise ScenarioError(f"{where}.color", f"must be '#rrggbb', got {describe(color)}")
     schedule = value.get("schedule")
     if schedule is not None:
         from gdstudio.engine.schedules import resolve_schedule
@@ -340,36 +365,43 @@ def _check_keys(
 ) -> None:
     for key in data:
         if key not in allowed:
-            path = f"{where}.{key}" if where else str(key)
-            raise ScenarioError(path, f"unknown key; valid keys: {', '.join(allowed)}")
+            raise ScenarioError(
+                field_path(where, key), f"unknown key; valid keys: {', '.join(allowed)}"
+            )
     for key in required:
         if key not in data:
-            raise ScenarioError(f"{where}.{key}" if where else key, "is required")
+            raise ScenarioError(field_path(where, key), "is required")
 
 
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(where, f"must be a number, got {json.dumps(value)}")
-    if not math.isfinite(value):
-        raise ScenarioError(where, "must be finite")
-    return float(value)
+    number = finite_float(value)
+    if number is None:
+        raise ScenarioError(where, f"must be a finite number, got {describe(value)}")
+    return number
 
 
 def _integer(value: Any, where: str, low: int | None = None, high: int | None = None) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError(where, f"must be a whole number, got {json.dumps(value)}")
+        raise ScenarioError(where, f"must be a whole number, got {describe(value)}")
     if low is not None and value < low:
-        raise ScenarioError(where, f"must be at least {low}, got {value}")
+        raise ScenarioError(where, f"must be at least {low}, got {describe(value)}")
     if high is not None and value > high:
-        raise ScenarioError(where, f"must be at most {high}, got {value}")
+        raise ScenarioError(where, f"must be at most {high}, got {describe(value)}")
     return value
 
 
 def _optional_text(value: Any, where: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ScenarioError(where, "must be a string")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ScenarioError(where, f"must be a string, got {describe(value)}")
+    surrogate = lone_surrogate(value)
+    if surrogate is not None:
+        raise ScenarioError(
+            where, f"holds a broken character (a lone UTF-16 surrogate) at position {surrogate}"
+        )
     return value
 
 
@@ -379,7 +411,7 @@ def _validate_starts(value: Any) -> tuple[tuple[float, float], ...]:
     out = []
     for i, p in enumerate(value):
         if not isinstance(p, list) or len(p) != 2:
-            raise ScenarioError(f"starts[{i}]", f"must be [x, y], got {json.dumps(p)}")
+            raise ScenarioError(f"starts[{i}]", f"must be [x, y], got {describe(p)}")
         out.append((_number(p[0], f"starts[{i}][0]"), _number(p[1], f"starts[{i}][1]")))
     return tuple(out)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gdstudio.engine.errors import HyperparameterError
+from gdstudio.engine.inputs import describe, finite_float
 
 REQUIRED = object()
 """Marks a schedule argument torch requires (no default)."""
@@ -114,12 +115,16 @@ def resolve_schedule(config: Mapping[str, Any]) -> dict[str, Any]:
     name = config.get("name")
     spec = SCHEDULES.get(name) if isinstance(name, str) else None
     if spec is None:
-        raise HyperparameterError(f"unknown schedule {name!r}; valid: {', '.join(SCHEDULES)}")
+        raise HyperparameterError(
+            f"unknown schedule {describe(name)}; valid: {', '.join(SCHEDULES)}"
+        )
     table = {p.name: p for p in spec.params}
     for key in config:
         if key != "name" and key not in table:
             valid = ", ".join(table) or "none"
-            raise HyperparameterError(f"schedule {name} takes no argument {key!r}; valid: {valid}")
+            raise HyperparameterError(
+                f"schedule {name} takes no argument {describe(key)}; valid: {valid}"
+            )
     out: dict[str, Any] = {"name": name}
     for p in spec.params:
         if p.name not in config:
@@ -133,11 +138,11 @@ def resolve_schedule(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def _value(schedule: str, p: ScheduleParam, value: Any) -> int | float:
     where = f"schedule {schedule}: {p.name}"
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise HyperparameterError(f"{where} must be a finite number, got {value!r}")
+    if finite_float(value) is None:
+        raise HyperparameterError(f"{where} must be a finite number, got {describe(value)}")
     if p.integer:
         if value != int(value):
-            raise HyperparameterError(f"{where} must be a whole number, got {value!r}")
+            raise HyperparameterError(f"{where} must be a whole number, got {describe(value)}")
         value = int(value)
     else:
         value = float(value)

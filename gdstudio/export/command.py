@@ -1,23 +1,64 @@
-"""``gdstudio export``: render a scenario to GIF, MP4 or PNG without a window."""
+"""``gdstudio export``: render a scenario to GIF, MP4 or PNG without a window.
+
+The frames come from the app's own views, which need Qt and, for the 3D view,
+an X server. The command first checks everything against the format registry
+and the limits (bad input is answered at once, exit 2), then renders in a worker:
+the same command run again with :data:`WORKER_ENV` set, in its own session (a
+Ctrl-C reaches this process, which stops the worker once) and tied to this
+process, so it ends when this one ends, even by ``kill -9``. A worker stopped by
+a signal removes its temporary file, so nothing is left at the target. Without a
+display the worker starts its own Xvfb, tied to it in turn: stopped after Qt's
+objects are gone, or killed with the worker. The rendering itself is passed in by
+the caller (the CLI), so this package never imports the ui; the scenario and
+format modules load only when the command runs, since the CLI builds its parser
+from this module at every start.
+"""
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.scenario import load_scenario
-from gdstudio.export.display import NoDisplayError, has_display, virtual_display
-from gdstudio.export.encoders import ExportError, format_of
+from gdstudio.export.child_process import spawn_tied, stop
+from gdstudio.export.display import NoDisplayError, find_xvfb, has_display, start_virtual_display
+from gdstudio.export.errors import ExportError
+from gdstudio.export.options import VIEWS, ExportOptions
+from gdstudio.termination import check_terminated
 
-EXIT_BAD_INPUT = 2
+if TYPE_CHECKING:
+    from gdstudio.engine.scenario import Scenario
+    from gdstudio.export.formats import ExportFormat
+
+Progress = Callable[[int, int], bool]
+Render = Callable[["Scenario", Path, ExportOptions, Progress | None], int]
+"""``render(scenario, output, options, progress)``: draws and encodes the frames; raises ExportError."""
+
+FLAGS = {"view": "--view", "size": "--size", "fps": "--fps", "steps": "--steps"}
+"""The command's flag for each ExportOptions field it sets."""
+WORKER_ENV = "GDSTUDIO_EXPORT_WORKER"
+"""Set (to "1") in the environment of the process that renders."""
 
 
 class ExportUsageError(GdstudioError):
-    """A bad export option (size, fps, steps)."""
+    """A bad export option (size, fps, steps, or one the format does not take)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The export subcommand's arguments."""
+    parser.add_argument("file", type=Path)
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="the file to write; its suffix picks the format")  # fmt: skip
+    parser.add_argument(FLAGS["view"], choices=VIEWS, default="contour")
+    parser.add_argument(FLAGS["size"], default="960x540", help="WxH in pixels")
+    parser.add_argument(FLAGS["fps"], type=int, help="frames per second (animations; default 30)")
+    parser.add_argument(FLAGS["steps"], type=int, help="override the scenario's step count")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -31,58 +72,104 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def export_command(args: argparse.Namespace) -> int:
-    """Run the export subcommand; bad input raises GdstudioError (exit 2 in the CLI)."""
-    fmt = _checked_format(args.output)
-    size = parse_size(args.size)
-    if not 1 <= args.fps <= 120:
+def export_options(args: argparse.Namespace, fmt: ExportFormat) -> ExportOptions:
+    """The options the arguments ask for; ExportUsageError on a bad or inapplicable one."""
+    for option, flag in FLAGS.items():
+        if getattr(args, option) is not None and not fmt.applies(option):
+            raise ExportUsageError(f"{flag} does not apply to {fmt.suffix} output ({fmt.title})")
+    if args.fps is not None and not 1 <= args.fps <= 120:
         raise ExportUsageError(f"--fps must be between 1 and 120, got {args.fps}")
     if args.steps is not None and args.steps < 0:
         raise ExportUsageError(f"--steps must be >= 0, got {args.steps}")
-    scenario = load_scenario(args.file)
-    if args.steps is not None:
-        scenario = scenario.with_changes(steps=args.steps)
-    view = args.view
-    if has_display():
-        return _render(scenario, args.output, fmt, view, size, args.fps)
-    try:
-        with virtual_display():
-            # Qt renders in a child process that ends before our Xvfb stops.
-            child = ["export", str(args.file), "-o", str(args.output), "--view", view,
-                     "--size", args.size, "--fps", str(args.fps)]  # fmt: skip
-            if args.steps is not None:
-                child += ["--steps", str(args.steps)]
-            # A frozen bundle is its own interpreter; elsewhere run the package as a module.
-            program = (
-                [sys.executable]
-                if getattr(sys, "frozen", False)
-                else [sys.executable, "-m", "gdstudio"]
-            )
-            return subprocess.run([*program, *child]).returncode
-    except NoDisplayError as exc:
-        if view != "contour":
-            raise ExportUsageError(f"cannot render the {view} view: {exc}") from None
-        print("gdstudio: no X server: rendering the contour view without OpenGL", file=sys.stderr)
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        return _render(scenario, args.output, fmt, view, size, args.fps)
+    given = {"fps": args.fps} if args.fps is not None else {}
+    return ExportOptions(view=args.view, size=parse_size(args.size), steps=args.steps, **given)
 
 
-def _checked_format(path: Path) -> str:
+def export_command(args: argparse.Namespace, render: Render) -> int:
+    """Run the export subcommand; bad input raises GdstudioError (exit 2 in the CLI)."""
+    from gdstudio.engine.scenario import load_scenario
+    from gdstudio.export.formats import format_of
+
     try:
-        return format_of(path)
+        fmt = format_of(args.output)
     except ExportError as exc:
         raise ExportUsageError(str(exc)) from None
+    options = export_options(args, fmt)
+    scenario = load_scenario(args.file)
+    if args.steps is not None:
+        scenario = scenario.with_steps(args.steps, "--steps")
+    scenario.check_runnable(source=str(args.file))
+    if fmt.animated:
+        try:
+            options.check_budget(scenario.steps)
+        except ExportError as exc:
+            raise ExportUsageError(str(exc)) from None
+    if os.environ.get(WORKER_ENV) == "1":
+        return _work(render, scenario, args.output, options)
+    if not has_display() and options.view != "contour":
+        try:
+            find_xvfb()
+        except NoDisplayError as exc:
+            raise ExportUsageError(f"cannot render the {options.view} view: {exc}") from None
+    return _supervise(args)
 
 
-def _render(scenario, output: Path, fmt: str, view: str, size, fps: int) -> int:
-    from gdstudio.export.render import ExportOptions, export_scenario
-    from gdstudio.ui.qt_setup import make_app
-
-    make_app(["gdstudio-export"])
-    options = ExportOptions(view=view, size=size, fps=fps)
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+def _supervise(args: argparse.Namespace) -> int:
+    """Run the worker and wait for it; if we are interrupted, stop it first."""
+    child = ["export", str(args.file), "-o", str(args.output)]
+    for option, flag in FLAGS.items():  # only the flags the user gave
+        if getattr(args, option) is not None:
+            child += [flag, str(getattr(args, option))]
+    # A frozen bundle is its own interpreter; elsewhere run the package as a module.
+    program = (
+        [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "gdstudio"]
+    )
+    worker = spawn_tied([*program, *child], env={**os.environ, WORKER_ENV: "1"},
+                        start_new_session=True)  # fmt: skip
     try:
-        export_scenario(scenario, output, options, progress=bar.update if bar else None)
+        code = _wait(worker)
+    except BaseException:
+        stop(worker)
+        raise
+    return code if code >= 0 else 128 - code
+
+
+def _wait(worker: subprocess.Popen) -> int:
+    """The worker's exit status; Terminated if a signal asks us to stop first."""
+    while True:
+        check_terminated()
+        try:
+            return worker.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _work(render: Render, scenario: Scenario, output: Path, options: ExportOptions) -> int:
+    """Render in this process, on a private X server when there is no display."""
+    if not has_display():
+        try:
+            xvfb = start_virtual_display()
+        except NoDisplayError:
+            print("gdstudio: no X server: rendering the contour view without OpenGL",
+                  file=sys.stderr)  # fmt: skip
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        else:
+            # Exit handlers run last-registered first: this one, registered before Qt
+            # is imported, stops the X server after PySide's has destroyed Qt's objects.
+            atexit.register(stop, xvfb, 5.0)
+    return _render(render, scenario, output, options)
+
+
+def _render(render: Render, scenario: Scenario, output: Path, options: ExportOptions) -> int:
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+
+    def progress(done: int, total: int) -> bool:
+        check_terminated()
+        return bar.update(done, total) if bar else True
+
+    try:
+        check_terminated()
+        render(scenario, output, options, progress)
     except ExportError as exc:
         raise ExportUsageError(str(exc)) from None
     finally:

@@ -5,15 +5,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtGui import QGuiApplication, QIcon
+
 from gdstudio import __version__
+from gdstudio.engine.errors import GdstudioError
+from gdstudio.engine.scenario import load_scenario
+from gdstudio.ui import session
+from gdstudio.ui.controller import RaceController
+from gdstudio.ui.main_window import MainWindow
 from gdstudio.ui.qt_setup import make_app
 
 
 def app_icon():
     """The application icon in every size shipped with the package."""
     from importlib.resources import files
-
-    from PySide6.QtGui import QIcon
 
     icon = QIcon()
     for png in files("gdstudio.resources").joinpath("icons").iterdir():
@@ -25,30 +31,34 @@ def app_icon():
 def run_app(file: Path | None = None) -> int:
     """Open the main window (on ``file``, or the last session) and run the event loop."""
     app = make_app(sys.argv[:1])
-    from PySide6.QtCore import QSettings
+    window = build_window(file)
+    window.show()
+    window.controller.play()
+    return app.exec()
 
-    from gdstudio.engine.errors import GdstudioError
-    from gdstudio.engine.scenario import load_scenario
-    from gdstudio.ui import session
-    from gdstudio.ui.controller import RaceController
-    from gdstudio.ui.main_window import MainWindow
 
-    app.setOrganizationName(session.ORGANIZATION)
-    app.setApplicationName(session.APPLICATION)
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName("io.github.gdstudio")
-    app.setWindowIcon(app_icon())
-    scenario, path = session.restore_last()
-    error = None
+def build_window(file: Path | None = None) -> MainWindow:
+    """The main window on ``file``, or on the last session, not yet shown.
+
+    Neither an unreadable ``file`` nor an unusable session file stops the app:
+    it starts on the last session or the first-launch preset and the window says
+    what was wrong.
+    """
+    QCoreApplication.setOrganizationName(session.ORGANIZATION)
+    QCoreApplication.setApplicationName(session.APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName("io.github.gdstudio")
+    QGuiApplication.setWindowIcon(app_icon())
+    restored = session.restore_last()
+    scenario, path, problems = restored.scenario, restored.path, [restored.problem]
     if file is not None:
         try:
             scenario, path = load_scenario(file), file
         except GdstudioError as exc:
-            error = str(exc)
+            problems.append(str(exc))
     window = MainWindow(RaceController(scenario), QSettings())
     window.set_path(path)
-    if error:
-        window.message.show_error(error)
-    window.show()
-    window.controller.play()
-    return app.exec()
+    shown = [p for p in problems if p]
+    if shown:
+        window.message.show_error("\n".join(shown))
+    return window

@@ -1,10 +1,12 @@
 """The one object that owns the race and calls the engine.
 
 Views and panels never touch the engine: they read the controller's state and
-subscribe to its signals; user intent comes back through its methods. Every
-method that takes user input validates it through the engine and raises
-:class:`~gdstudio.engine.errors.GdstudioError` with a message the caller shows
-next to the input, leaving the race as it was.
+query methods and subscribe to its signals; user intent comes back through its
+methods. Every method that takes user input validates it through the engine and
+raises :class:`~gdstudio.engine.errors.GdstudioError` with a message the caller
+shows next to the input, leaving the race as it was. (``race`` and
+``objective`` are the engine's own objects, public for tests and scripts; an
+import-linter contract keeps the views and panels off the engine's modules.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,7 +22,9 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gdstudio.engine.anatomy import RunnerInsight, inspect_runner
+from gdstudio.engine.datasets import Dataset
 from gdstudio.engine.errors import GdstudioError, ScenarioError
+from gdstudio.engine.grid import Grid, sample_grid
 from gdstudio.engine.objective import Domain, Objective
 from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
@@ -41,6 +46,41 @@ def _keeping_playhead(edit: Callable[..., None]) -> Callable[..., None]:
         edit(self, *args, **kwargs)
 
     return wrapper
+
+
+@dataclass(frozen=True)
+class RaceHistory:
+    """Every runner's record so far, as the views draw it.
+
+    The arrays are the race's own (no copies, so reading them costs nothing):
+    read them, never write them. Row ``k`` of a runner is its state after ``k``
+    steps; rows at and past ``counts[r]`` are not recorded yet.
+    """
+
+    trajectory: npt.NDArray[np.float64]  # (K, R, 2) positions
+    loss: npt.NDArray[np.float64]  # (K, R)
+    grad_norm: npt.NDArray[np.float64]  # (K, R)
+    counts: npt.NDArray[np.intp]  # (R,) rows recorded per runner
+    status: npt.NDArray[np.int8]  # (R,) a Status code per runner
+    steps_taken: npt.NDArray[np.intp]  # (R,)
+
+    @property
+    def n_runners(self) -> int:
+        """R, the number of runners."""
+        return len(self.counts)
+
+    def rows_at(self, step: int) -> npt.NDArray[np.intp]:
+        """Each runner's row at race step ``step``: its last row if it stopped before."""
+        return np.minimum(self.counts, step + 1) - 1
+
+
+@dataclass(frozen=True)
+class SurfacePoint:
+    """The surface at one point: height, gradient (2,) and Hessian (2, 2), maybe non-finite."""
+
+    value: float
+    gradient: npt.NDArray[np.float64]
+    hessian: npt.NDArray[np.float64]
 
 
 class RaceController(QObject):
@@ -150,6 +190,93 @@ class RaceController(QObject):
         return [
             o.color or palette[i % len(palette)] for i, o in enumerate(self.scenario.optimizers)
         ]
+
+    # ------------------------------------------------------------------ queries
+    def history(self) -> RaceHistory:
+        """Every runner's path, loss, gradient norm and status so far."""
+        race = self.race
+        return RaceHistory(race.trajectory, race.loss, race.grad_norm, race.counts, race.status,
+                           race.steps_taken)  # fmt: skip
+
+    def runner_start(self, r: int) -> int:
+        """Index in the scenario's starts of runner ``r``'s start point."""
+        return self.race.runner_start(r)
+
+    @property
+    def surface_name(self) -> str:
+        """Short name of the surface: the function, the formula, or the model and dataset."""
+        return self.objective.name
+
+    @property
+    def domain(self) -> Domain:
+        """((xmin, xmax), (ymin, ymax)) the views show."""
+        return self.objective.domain
+
+    @property
+    def minima(self) -> npt.NDArray[np.float64]:
+        """The surface's known global minima, shape (M, 2)."""
+        return self.objective.minima
+
+    @property
+    def in_batch_mode(self) -> bool:
+        """True when the surface is a model's loss over a dataset."""
+        return self.objective.n_samples is not None
+
+    @property
+    def dataset(self) -> Dataset | None:
+        """The dataset in batch mode, else None."""
+        return getattr(self.objective, "dataset", None)
+
+    def surface_at(self, x: float, y: float) -> SurfacePoint:
+        """Value, gradient and Hessian of the surface at (x, y); overflow gives inf/nan."""
+        p = np.array([[x, y]], dtype=np.float64)
+        with np.errstate(all="ignore"):
+            value = float(self.objective.value(p)[0])
+            gradient = self.objective.grad(p)[0]
+            hessian = self.objective.hessian(p)[0]
+        return SurfacePoint(value, gradient, hessian)
+
+    def gradient_at(self, x: float, y: float) -> npt.NDArray[np.float64]:
+        """Gradient (2,) of the surface at (x, y)."""
+        with np.errstate(all="ignore"):
+            return self.objective.grad(np.array([[x, y]], dtype=np.float64))[0]
+
+    def sample_surface(self, resolution: int) -> Grid:
+        """The surface's heights on a resolution × resolution grid over its domain."""
+        return sample_grid(self.objective.value, self.objective.domain, resolution)
+
+    def sample_batch_surface(self, resolution: int) -> Grid | None:
+        """Heights of the loss on the mini-batch the shown step used, or None.
+
+        None outside batch mode and when every runner uses the full batch.
+        """
+        race = self.race
+        schedules = [race.runner_batches(r) for r in range(race.n_runners)]
+        sampled = [s for s in schedules if s is not None and not s.is_full_batch]
+        if not sampled:
+            return None
+        rows = sampled[0].batch(self.shown_step)
+        obj = self.objective
+        return sample_grid(lambda p: obj.value(p, rows), obj.domain, resolution)
+
+    def model_fits(self, xs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+        """Each runner's model at the shown step evaluated at ``xs``: (R, len(xs)).
+
+        None when the surface is not a model over a dataset.
+        """
+        predict = getattr(self.objective, "predict", None)
+        if predict is None:
+            return None
+        h = self.history()
+        positions = h.trajectory[h.rows_at(self.shown_step), np.arange(h.n_runners)]
+        return predict(positions, xs)
+
+    @staticmethod
+    def check_formula(text: str) -> None:
+        """Raise FormulaError (with the column) if ``text`` is not a valid formula."""
+        from gdstudio.engine.formula import check_formula  # sympy loads on the first formula
+
+        check_formula(text)
 
     def learning_rates(self, index: int) -> npt.NDArray[np.float64]:
         """The learning rate optimizer ``index`` uses at each step of the race, shape (steps,).
@@ -364,6 +491,10 @@ class RaceController(QObject):
         self._structure_changed()
 
     @_keeping_playhead
+    def add_optimizer_named(self, name: str, hyperparameters: Mapping[str, Any]) -> None:
+        """Add optimizer ``name`` with these hyperparameters (torch's defaults for the rest)."""
+        self.add_optimizer(OptimizerConfig(name, dict(hyperparameters)))
+
     def add_optimizer(self, config: OptimizerConfig) -> None:
         """Add an optimizer; it races from every start at once."""
         entry = self._validated(config)
@@ -414,6 +545,13 @@ class RaceController(QObject):
             self._enabled[index] = False
             self.race.remove_entry(position)
         self._after_edit()
+
+    def run_to(self, steps: int) -> int:
+        """Compute the race up to ``steps`` at once; returns the furthest step reached."""
+        self.race.extend(steps)
+        self.race.run()
+        self.stepped.emit()
+        return self.computed_step
 
     def set_steps(self, steps: int) -> None:
         """Change how many steps the race runs."""

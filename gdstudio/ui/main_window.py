@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QVBoxLayout,
@@ -36,11 +39,14 @@ from gdstudio.ui.playback_bar import PlaybackBar
 from gdstudio.ui.race_views import RaceViews
 
 SCENARIO_FILTER = "gdstudio scenarios (*.json);;All files (*)"
-MAX_RECENT = 8
-
 
 START_GRIDS = (3, 5, 8)
 """Sizes offered by Race > Add a Grid of Starts (n × n points)."""
+MOUSE_HELP = (
+    ("Click on a view", "add a start point"), ("Drag a start", "move it"),
+    ("Right-click a start", "remove it"),
+)  # fmt: skip
+"""What the mouse does in the views (the keys come from the menus' actions)."""
 
 
 class MainWindow(QMainWindow):
@@ -311,7 +317,7 @@ class MainWindow(QMainWindow):
 
     def export_dialog(self) -> None:
         """File → Export Animation."""
-        from gdstudio.export.dialog import ExportDialog
+        from gdstudio.ui.export.dialog import ExportDialog
 
         ExportDialog(self.controller, self).open()
 
@@ -372,16 +378,27 @@ class MainWindow(QMainWindow):
         if index is not None and index < len(self.controller.scenario.starts):
             self.controller.remove_start(index)
 
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, command) for every menu action with a shortcut, in menu order, then the mouse."""
+        rows = []
+
+        def walk(menu: QMenu) -> None:
+            for action in menu.actions():
+                if action.menu() is not None:
+                    walk(action.menu())
+                elif not action.shortcut().isEmpty():
+                    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                    text = re.sub("&(.)", r"\1", action.text()).rstrip("…")  # "&&" is a "&"
+                    rows.append((keys, text))
+
+        for action in self.menuBar().actions():
+            walk(action.menu())
+        return [*rows, *MOUSE_HELP]
+
     def _show_shortcuts(self) -> None:
-        rows = [
-            ("Space", "play / pause"), ("→ / ←", "one step forward / back"), ("R", "reset"),
-            ("Click on a view", "add a start point"), ("Drag a start", "move it"),
-            ("Right-click or Delete", "remove a start"), ("Ctrl+Shift+C", "clear start points"),
-            ("Ctrl+1…9", "presets"), ("Ctrl+L", "log height scale"),
-            ("Ctrl+E", "export animation"), ("Ctrl+N / O / S", "new / open / save"),
-        ]  # fmt: skip
-        html = "<table>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-        QMessageBox.information(self, "Keyboard shortcuts", html + "</table>")
+        cells = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
+                        for k, v in self.shortcut_rows())  # fmt: skip
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{cells}</table>")
 
     def _show_about(self) -> None:
         QMessageBox.about(
@@ -392,7 +409,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ session
     def _save_session(self) -> None:
-        session.save_last(self.controller.scenario, self.path)
+        try:
+            session.save_last(self.controller.scenario, self.path)
+        except OSError as exc:
+            self.message.show_error(f"Could not remember this race: {exc.strerror or exc}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout and the race; pause the timer."""

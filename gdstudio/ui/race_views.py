@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.grid import sample_grid, wants_log_scale
+from gdstudio.engine.grid import wants_log_scale
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
 from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
@@ -21,6 +21,7 @@ from gdstudio.ui.views.surface3d import SurfaceView3D
 
 GRID_RESOLUTION = 200
 LOSS_INTERVAL_S = 0.1
+"""During play the loss plot redraws at most this often (10 Hz): the dearest 2D view to paint."""
 ANATOMY_AUTO_RUNNERS = 4
 """Races of at most this many runners show the update anatomy until the user says otherwise."""
 
@@ -99,9 +100,7 @@ class RaceViews(QObject):
 
     def _choose_scale(self) -> None:
         """Log heights by default where a linear scale would hide the valley (Rosenbrock)."""
-        obj = self.controller.objective
-        coarse = sample_grid(obj.value, obj.domain, 60)
-        self._log_scale = wants_log_scale(coarse.z)
+        self._log_scale = wants_log_scale(self.controller.sample_surface(60).z)
 
     def select_runner(self, r: int) -> None:
         """Remember the runner the user picked in the table; its anatomy is drawn."""
@@ -113,7 +112,7 @@ class RaceViews(QObject):
         """Whether the update anatomy is drawn: the user's choice, else on for small races."""
         if self._anatomy_choice is not None:
             return self._anatomy_choice
-        return 0 < self.controller.race.n_runners <= ANATOMY_AUTO_RUNNERS
+        return 0 < self.controller.history().n_runners <= ANATOMY_AUTO_RUNNERS
 
     def set_anatomy_shown(self, on: bool) -> None:
         """Show or hide the update anatomy of the selected runner (View menu)."""
@@ -127,12 +126,11 @@ class RaceViews(QObject):
 
     # ------------------------------------------------------------------ model -> views
     def _on_surface_change(self) -> None:
-        obj = self.controller.objective
-        grid = sample_grid(obj.value, obj.domain, GRID_RESOLUTION)
-        self._grid = grid
-        self.surface3d.set_surface(grid, obj.minima, log_scale=self._log_scale)
-        self.contour.set_surface(grid, obj.minima, log_scale=self._log_scale)
-        labels = ("w", "b") if obj.n_samples is not None else ("x", "y")
+        c = self.controller
+        grid = c.sample_surface(GRID_RESOLUTION)
+        self.surface3d.set_surface(grid, c.minima, log_scale=self._log_scale)
+        self.contour.set_surface(grid, c.minima, log_scale=self._log_scale)
+        labels = ("w", "b") if c.in_batch_mode else ("x", "y")
         self.contour.set_axis_labels(*labels)
         self._update_overlay()
 
@@ -144,17 +142,16 @@ class RaceViews(QObject):
         starts = np.asarray(c.scenario.starts, dtype=np.float64).reshape(-1, 2)
         self.surface3d.set_starts(starts)
         self.contour.set_starts(starts)
-        if self.selected_runner is not None and self.selected_runner >= c.race.n_runners:
+        if self.selected_runner is not None and self.selected_runner >= c.history().n_runners:
             self.selected_runner = None
 
     def _on_step(self) -> None:
-        race = self.controller.race
+        h = self.controller.history()
         step = self.controller.shown_step
-        counts, status = race.counts, race.status
-        self.surface3d.show_state(race.trajectory, race.loss, counts, status, upto_step=step)
-        self.contour.show_state(race.trajectory, race.loss, counts, status, upto_step=step)
+        self.surface3d.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
+        self.contour.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
         if self.controller.playing:
-            self._loss_update()  # the loss plot follows at 20 Hz during play
+            self._loss_update()  # at most every LOSS_INTERVAL_S during play
         else:
             self._update_loss_plot()
         if self._batch_overlay:
@@ -174,23 +171,17 @@ class RaceViews(QObject):
         step = insight.positions[k + 1] - insight.positions[k]
         effective = insight.effective_lr[k] if insight.effective_lr is not None else None
         self.anatomy.show(insight.positions[k], arrows, step, insight.plain[k], effective)
-        loss = float(self.controller.race.loss[k, r])
+        loss = float(self.controller.history().loss[k, r])
         self.surface3d.show_arrows(insight.positions[k], loss, self.anatomy.tips)
 
     def _update_loss_plot(self) -> None:
-        race = self.controller.race
-        self.loss_plot.show_state(race.loss, race.grad_norm, race.counts, race.status,
+        h = self.controller.history()
+        self.loss_plot.show_state(h.loss, h.grad_norm, h.counts, h.status,
                                   upto_step=self.controller.shown_step)  # fmt: skip
 
     def _update_overlay(self) -> None:
         """Isolines of the batch loss at the shown step (batch mode only)."""
-        race = self.controller.race
-        schedules = [race.runner_batches(r) for r in range(race.n_runners)]
-        sampled = [s for s in schedules if s is not None and not s.is_full_batch]
-        rows = sampled[0].batch(self.controller.shown_step) if sampled else None
-        if not self._batch_overlay or rows is None:
-            self.contour.set_overlay(None)
-            return
-        obj = self.controller.objective
-        grid = sample_grid(lambda p: obj.value(p, rows), obj.domain, GRID_RESOLUTION // 2)
+        grid = None
+        if self._batch_overlay:
+            grid = self.controller.sample_batch_surface(GRID_RESOLUTION // 2)
         self.contour.set_overlay(grid)

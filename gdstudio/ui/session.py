@@ -7,12 +7,15 @@ a second after every edit and on exit, so a crash loses at most that second.
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
-from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.files import atomic_write_text
+from gdstudio.engine.errors import ScenarioError
+from gdstudio.engine.files import atomic_write_text, read_json
+from gdstudio.engine.inputs import describe, field_path, lone_surrogate
 from gdstudio.engine.presets import preset
 from gdstudio.engine.scenario import Scenario
 
@@ -40,16 +43,76 @@ def save_last(scenario: Scenario, path: Path | None) -> None:
     atomic_write_text(last_session_path(), json.dumps(data, indent=1) + "\n")
 
 
-def restore_last() -> tuple[Scenario, Path | None]:
-    """The last race, or the first-launch preset when there is none (or it is unreadable)."""
+@dataclass(frozen=True)
+class Restored:
+    """What the app starts on: a race, the file it came from, and what went wrong, if anything."""
+
+    scenario: Scenario
+    path: Path | None = None
+    problem: str | None = None
+    """Why the saved session could not be used, for the window to show; None when it was."""
+
+
+def restore_last() -> Restored:
+    """The last race, or the first-launch preset when there is none or it cannot be used.
+
+    An unusable session file is moved aside (``last-session.json.bad``, then
+    ``.bad.1``, ...), never overwritten, and :attr:`Restored.problem` says why.
+    """
     try:
-        data = json.loads(last_session_path().read_text("utf-8"))
+        file = last_session_path()
+    except OSError as exc:
+        problem = f"The session folder cannot be used ({exc}); this race will not be remembered."
+        return Restored(preset(FIRST_PRESET).scenario, problem=problem)
+    if not os.path.lexists(file):
+        return Restored(preset(FIRST_PRESET).scenario)
+    try:
+        scenario, path = read_session(file)
+    except ScenarioError as exc:
+        return Restored(preset(FIRST_PRESET).scenario, problem=_set_aside(file, exc))
+    return Restored(scenario, path)
+
+
+def read_session(file: Path) -> tuple[Scenario, Path | None]:
+    """The race saved in a session file and the path it came from.
+
+    Raises ScenarioError naming the file and the field (``scenario.steps``, ``path``).
+    """
+    data = read_json(file)
+    source = str(file)
+    if not isinstance(data, dict) or "scenario" not in data:
+        raise ScenarioError("", "not a gdstudio session (no 'scenario' object)", source)
+    for key in data:
+        if key not in ("scenario", "path"):
+            raise ScenarioError(
+                field_path("", key), "unknown key; valid keys: scenario, path", source
+            )
+    path = data.get("path")
+    if path is not None and (
+        not isinstance(path, str) or "\0" in path or lone_surrogate(path) is not None
+    ):
+        raise ScenarioError("path", f"must be a file name or null, got {describe(path)}", source)
+    try:
         scenario = Scenario.from_dict(data["scenario"])
-        scenario.race()
-        path = Path(data["path"]) if data.get("path") else None
-        return scenario, path
-    except (OSError, ValueError, KeyError, TypeError, GdstudioError):
-        return preset(FIRST_PRESET).scenario, None
+    except ScenarioError as exc:
+        field = f"scenario.{exc.field}" if exc.field else "scenario"
+        raise ScenarioError(field, exc.message, source) from None
+    return scenario, Path(path) if path else None
+
+
+def _set_aside(file: Path, error: ScenarioError) -> str:
+    """Move an unusable session file to a free ``.bad`` name; the message for the window."""
+    free = (file.with_name(f"{file.name}.bad{f'.{n}' if n else ''}") for n in range(100))
+    kept = next((name for name in free if not os.path.lexists(name)), None)
+    try:
+        if kept is None:
+            raise OSError("too many earlier .bad files")
+        os.rename(file, kept)
+    except OSError as exc:
+        where = f"it could not be moved aside ({exc.strerror or exc}) and will be replaced"
+    else:
+        where = f"it was kept as {kept}"
+    return f"The last session could not be restored: {error}. Started on a preset; {where}."
 
 
 def blank_scenario() -> Scenario:

@@ -87,7 +87,7 @@ BAD_CLI = [
     ("bad formula", ["run", "{tmp}/formula.json"], "surface.expression:"),
     ("bad format", ["run", "{tmp}/good.json", "--format", "xml"], "invalid choice: 'xml'"),
     ("bad list", ["list", "colours"], "invalid choice: 'colours'"),
-    ("negative steps", ["run", "{tmp}/good.json", "--steps", "-2"], "--steps must be >= 0"),
+    ("negative steps", ["run", "{tmp}/good.json", "--steps", "-2"], "--steps: must be at least 0"),
     ("no such command", ["frobnicate"], "invalid choice"),
 ]
 

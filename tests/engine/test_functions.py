@@ -172,8 +172,8 @@ def test_parameters_move_the_minimum_and_the_domain():
         ("rosenbrock", {"c": 1.0}, "surface.params.c", "no parameter 'c'; valid: a, b"),
         ("quadratic", {"a": 1.0}, "surface.params.a", "takes no parameters"),
         ("rastrigin", {"A": -1.0}, "surface.params.A", "between 0 and 50"),
-        ("rosenbrock", {"b": float("nan")}, "surface.params.b", "between"),
-        ("ackley", {"a": "deep"}, "surface.params.a", "must be a number"),
+        ("rosenbrock", {"b": float("nan")}, "surface.params.b", "must be a finite number"),
+        ("ackley", {"a": "deep"}, "surface.params.a", "must be a finite number"),
     ],
 )
 def test_bad_names_and_parameters_are_refused(name, params, field, fragment):

@@ -212,3 +212,21 @@ def test_without_a_working_numba_big_races_take_the_numpy_path(monkeypatch, erro
     assert not race.compiled
     race.run()
     assert race.done
+
+
+def test_runs_are_cut_into_whole_blocks_one_per_thread():
+    run = np.array([100, 100 + 3 * fused.BLOCK + 5, 7])
+    parts = fused._split(run, 2)
+    assert [p.tolist() for p in parts] == [
+        [100, 100 + 2 * fused.BLOCK, 7],
+        [100 + 2 * fused.BLOCK, 100 + 3 * fused.BLOCK + 5, 7 + 2 * fused.BLOCK],
+    ]
+    assert [p.tolist() for p in fused._split(np.array([0, 10, 0]), 2)] == [[0, 10, 0]]
+
+
+def test_a_race_stepped_by_two_threads_matches(monkeypatch):
+    monkeypatch.setenv("GDSTUDIO_THREADS", "2")
+    assert fused.threads() == 2
+    entries = [Entry.create("adam", {"lr": 0.01}), Entry.create("rmsprop", {"lr": 1e-3})]
+    run_both(monkeypatch, entries, starts(3 * fused.BLOCK // 2 + 17), steps=90,
+             stop=StopRule(1e-4, 1e6))  # fmt: skip

@@ -82,6 +82,29 @@ def test_bad_scenarios_name_the_field(case, data, field, fragment, tmp_path):
     assert fragment in message
 
 
+UNUSABLE_SURFACES = [
+    ({"expression": "x +* y"}, "surface.expression", "could not parse"),
+    ({"expression": "sqrt(-1 - x**2) + y"}, "surface.expression", "no real value"),
+    ({"dataset": {"X": [[1.0], [2.0]], "y": [1.0]}, "model": "linear_regression"},
+     "surface.dataset.y", "one number per row"),
+    ({"dataset": {"name": "linear"}, "model": "logistic_regression"}, "surface.dataset.y",
+     "labels 0 or 1"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("surface", "field", "fragment"), UNUSABLE_SURFACES)
+def test_reading_checks_formulas_and_datasets_without_building_a_race(
+    surface, field, fragment, monkeypatch
+):
+    def no_race(*_args, **_kwargs):
+        raise AssertionError("validation built a Race")
+
+    monkeypatch.setattr("gdstudio.engine.scenario.Race", no_race)
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_dict(with_(surface=surface))
+    assert info.value.field == field and fragment in info.value.message
+
+
 def test_missing_file_and_broken_json(tmp_path):
     with pytest.raises(ScenarioError, match="no such file"):
         load_scenario(tmp_path / "nope.json")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import subprocess
 import sys
+import tempfile
+import time
+from dataclasses import fields, replace
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -12,9 +17,12 @@ import numpy as np
 import pytest
 
 from gdstudio.engine.scenario import Scenario
-from gdstudio.export.encoders import ExportCancelled, ExportError, write_frames
-from gdstudio.export.render import ExportCanvas, ExportOptions, export_scenario, qimage_to_rgb
+from gdstudio.export.encoders import write_frames
+from gdstudio.export.errors import ExportCancelled, ExportError
+from gdstudio.export.formats import FORMATS
+from gdstudio.export.options import ANIMATION_OPTIONS, STILL_OPTIONS, ExportOptions
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.export.canvas import ExportCanvas, export_scenario, qimage_to_rgb
 from gdstudio.ui.race_views import RaceViews
 
 SCENARIO = Scenario.from_dict({
@@ -101,7 +109,7 @@ def test_full_disk_gives_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch)
     def full(*_a, **_k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("gdstudio.export.encoders._write_mp4", full)
+    monkeypatch.setitem(FORMATS, "mp4", replace(FORMATS["mp4"], encode=full))
     with pytest.raises(ExportError, match="No space left on device"):
         write_frames(out, frames(), 10)
     assert list(tmp_path.iterdir()) == []
@@ -144,6 +152,7 @@ def test_cli_export_bad_input_exits_2(tmp_path):
         (["-o", str(tmp_path / "x.avi")], "unknown output type"),
         (["-o", str(tmp_path / "x.gif"), "--size", "big"], "--size must be WxH"),
         (["-o", str(tmp_path / "x.gif"), "--fps", "0"], "--fps must be between"),
+        (["-o", str(tmp_path / "x.png"), "--fps", "10"], "--fps does not apply to .png output"),
     ]:
         proc = subprocess.run([sys.executable, "-m", "gdstudio", "export", str(scenario), *args],
                               capture_output=True, text=True, timeout=60)  # fmt: skip
@@ -155,12 +164,12 @@ def test_cli_export_bad_input_exits_2(tmp_path):
 def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, monkeypatch):
     from PySide6.QtWidgets import QProgressDialog
 
-    from gdstudio.export.dialog import ExportDialog
+    from gdstudio.ui.export.dialog import ExportDialog
 
     controller = RaceController(SCENARIO)
     dialog = ExportDialog(controller)
     qtbot.addWidget(dialog)
-    dialog.format.setCurrentIndex(dialog.format.findData(".png"))
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
     dialog.path.setText(str(tmp_path / "frame.png"))
     dialog.width.setValue(320)
     dialog.height.setValue(240)
@@ -168,8 +177,97 @@ def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, 
     assert iio.imread(tmp_path / "frame.png").shape[:2] == (240, 320)
 
     monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
-    dialog.format.setCurrentIndex(dialog.format.findData(".gif"))
+    dialog.format.setCurrentIndex(dialog.format.findData("gif"))
     dialog.path.setText(str(tmp_path / "race.gif"))
     assert not dialog.export()
     assert "cancelled" in dialog.message.text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frame.png"]
+
+
+def test_the_format_registry_names_real_options():
+    names = {f.name for f in fields(ExportOptions)}
+    assert STILL_OPTIONS < ANIMATION_OPTIONS <= names
+    assert [f.suffix for f in FORMATS.values()] == [".gif", ".mp4", ".png"]
+    assert [f.animated for f in FORMATS.values()] == [True, True, False]
+    assert not FORMATS["png"].applies("fps") and FORMATS["mp4"].applies("orbit_degrees")
+
+
+def test_export_dialog_offers_what_the_format_takes(qtbot):
+    from gdstudio.ui.export.dialog import ExportDialog
+
+    dialog = ExportDialog(RaceController(SCENARIO))
+    qtbot.addWidget(dialog)
+    assert [dialog.format.itemText(i) for i in range(dialog.format.count())] == [
+        f.title for f in FORMATS.values()
+    ]
+    timing = (dialog.fps, dialog.per_frame, dialog.orbit)
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
+    assert dialog.path.text().endswith(".png")
+    assert not any(w.isEnabled() for w in timing) and dialog.width.isEnabled()
+    dialog.format.setCurrentIndex(dialog.format.findData("mp4"))
+    assert dialog.path.text().endswith(".mp4") and all(w.isEnabled() for w in timing)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
+def test_export_to_a_character_device_writes_through_and_leaves_it_a_device(tmp_path):
+    device = tmp_path / "null.gif"
+    os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # the null device's numbers
+    assert write_frames(device, frames(), 10) == 5
+    assert stat.S_ISCHR(device.lstat().st_mode) and list(tmp_path.iterdir()) == [device]
+    assert not list(Path(tempfile.gettempdir()).glob(".null.gif.*"))  # its temporary is gone
+
+
+def family(pid: int) -> list[int]:
+    """``pid`` and every process descended from it."""
+    parents = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            numbers = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat_file.parent.name)] = int(numbers[1])
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += [child for child, parent in parents.items() if parent == p]
+    return out
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_export_leaves_no_process_and_no_file(tmp_path):
+    """kill -9 of ``gdstudio export`` stops its worker, the worker's Xvfb and encoder, and
+    the worker's temporary file goes: nothing is written at the target later."""
+    scenario = tmp_path / "race.json"
+    scenario.write_text(json.dumps({"surface": {"function": "rosenbrock"},
+                                    "optimizers": [{"name": "adam", "lr": 0.01}],
+                                    "starts": [[-1.5, 2.0]], "steps": 3000}))  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gdstudio", "export", str(scenario), "-o", str(tmp_path / "out.mp4"),
+         "--view", "both", "--size", "480x300", "--fps", "60"],
+        env=env, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.iterdir())) < 2:  # the worker's temporary file: frames are coming
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    started = family(proc.pid)
+    assert len(started) >= 3  # the command, its worker, the worker's Xvfb (and ffmpeg)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while any(running(pid) for pid in started) or len(list(tmp_path.iterdir())) > 1:
+        assert time.monotonic() < deadline, ([p for p in started if running(p)],
+                                             list(tmp_path.iterdir()))  # fmt: skip
+        time.sleep(0.05)
+    time.sleep(1)
+    assert list(tmp_path.iterdir()) == [scenario]

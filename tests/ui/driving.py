@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractSlider,
     QComboBox,
@@ -63,14 +63,24 @@ def retype(qtbot, edit: QLineEdit, text: str) -> None:
     qtbot.keyClick(edit, Qt.Key.Key_Return)
 
 
-def handle_center(slider: QAbstractSlider) -> QPoint:
-    """Where the slider's handle is drawn, in the slider's coordinates."""
+def _style_rect(slider: QAbstractSlider, part: QStyle.SubControl) -> QRect:
     option = QStyleOptionSlider()
     slider.initStyleOption(option)
-    rect = slider.style().subControlRect(
-        QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, slider
-    )
-    return rect.center()
+    return slider.style().subControlRect(QStyle.ComplexControl.CC_Slider, option, part, slider)
+
+
+def handle_center(slider: QAbstractSlider) -> QPoint:
+    """Where the slider's handle is drawn, in the slider's coordinates."""
+    return _style_rect(slider, QStyle.SubControl.SC_SliderHandle).center()
+
+
+def value_pixel(slider: QAbstractSlider, value: int) -> QPoint:
+    """Where the centre of a horizontal slider's handle is when it shows ``value``."""
+    groove = _style_rect(slider, QStyle.SubControl.SC_SliderGroove)
+    handle = _style_rect(slider, QStyle.SubControl.SC_SliderHandle)
+    span = groove.width() - handle.width()
+    x = QStyle.sliderPositionFromValue(slider.minimum(), slider.maximum(), value, span)
+    return QPoint(groove.x() + x + handle.width() // 2, handle.center().y())
 
 
 def click_handle(qtbot, slider: QAbstractSlider) -> None:
@@ -78,11 +88,14 @@ def click_handle(qtbot, slider: QAbstractSlider) -> None:
     qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=handle_center(slider))
 
 
-def drag_handle(qtbot, slider: QAbstractSlider, dx: int, moves: int = 5) -> None:
-    """Drag the slider's handle ``dx`` pixels to the right in ``moves`` mouse moves."""
-    start = handle_center(slider)
-    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=start)
+def drag_handle(qtbot, slider: QAbstractSlider, to: int, moves: int = 5) -> None:
+    """Drag the slider's handle to where it shows value ``to``, in ``moves`` mouse moves.
+
+    Each move aims at an intermediate value, measured on the slider as it is then.
+    """
+    start = slider.value()
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=handle_center(slider))
     for i in range(1, moves + 1):
-        qtbot.mouseMove(slider, start + QPoint(dx * i // moves, 0))
+        qtbot.mouseMove(slider, value_pixel(slider, start + (to - start) * i // moves))
         qtbot.wait(20)
-    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=start + QPoint(dx, 0))
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=value_pixel(slider, to))

@@ -216,3 +216,18 @@ def test_a_grid_of_starts_spreads_runners_over_the_map_at_the_current_step(windo
     assert (grid[:, 1] > y0).all() and (grid[:, 1] < y1).all()
     assert len(np.unique(grid, axis=0)) == 25
     assert window.status_table.rowCount() == c.race.n_runners
+
+
+def test_shortcut_help_lists_every_menu_shortcut(window):
+    rows = dict(window.shortcut_rows())
+    keys = QKeySequence.SequenceFormat.NativeText
+    for action in window.findChildren(QAction):
+        if not action.shortcut().isEmpty() and action.menu() is None and action.parent() is window:
+            assert action.shortcut().toString(keys) in rows, action.text()
+    assert rows[QKeySequence("Ctrl+E").toString(keys)] == "Export Animation"
+    assert rows["Click on a view"] == "add a start point"
+    # An action added to a menu later shows up in the help too.
+    race_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Race")
+    added = race_menu.addAction("Step &Ten")
+    added.setShortcut(QKeySequence("Ctrl+T"))
+    assert dict(window.shortcut_rows())[QKeySequence("Ctrl+T").toString(keys)] == "Step Ten"

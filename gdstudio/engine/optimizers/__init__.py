@@ -6,11 +6,11 @@ values are refused with torch's messages (``Invalid learning rate: -1.0``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from gdstudio.engine.errors import HyperparameterError
+from gdstudio.engine.inputs import describe, finite_float
 from gdstudio.engine.optimizers.adam import ADAM, ADAMAX, ADAMW, LION, NADAM, RADAM
 from gdstudio.engine.optimizers.adaptive import ADADELTA, ADAGRAD, RMSPROP
 from gdstudio.engine.optimizers.base import HyperParam, OptimizerSpec
@@ -29,12 +29,12 @@ __all__ = ["OPTIMIZERS", "HyperParam", "OptimizerSpec", "get_optimizer", "resolv
 
 def get_optimizer(name: str) -> OptimizerSpec:
     """The optimizer called ``name``; HyperparameterError lists the valid names."""
-    try:
-        return OPTIMIZERS[name]
-    except (KeyError, TypeError):
+    spec = OPTIMIZERS.get(name) if isinstance(name, str) else None
+    if spec is None:
         raise HyperparameterError(
-            f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}"
-        ) from None
+            f"unknown optimizer {describe(name)}; valid: {', '.join(OPTIMIZERS)}"
+        )
+    return spec
 
 
 def resolve_hyperparams(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def resolve_hyperparams(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
     for key in given:
         if key not in table:
             raise HyperparameterError(
-                f"{name} has no hyperparameter {key!r}; valid: {', '.join(table)}"
+                f"{name} has no hyperparameter {describe(key)}; valid: {', '.join(table)}"
             )
     out = {h.name: _coerce(h, given.get(h.name, h.default)) for h in spec.hyperparams}
     if spec.check is not None:
@@ -58,11 +58,11 @@ def resolve_hyperparams(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
 def _coerce(h: HyperParam, value: Any) -> Any:
     if h.kind == "bool":
         if not isinstance(value, bool):
-            raise HyperparameterError(f"{h.name} must be true or false, got {value!r}")
+            raise HyperparameterError(f"{h.name} must be true or false, got {describe(value)}")
         return value
     if h.kind == "pair":
         if not isinstance(value, list | tuple) or len(value) != 2:
-            raise HyperparameterError(f"{h.name} must be a pair of numbers, got {value!r}")
+            raise HyperparameterError(f"{h.name} must be a pair of numbers, got {describe(value)}")
         pair = tuple(_number(h, v) for v in value)
         for i, v in enumerate(pair):
             if not _in_range(h, v):
@@ -76,11 +76,10 @@ def _coerce(h: HyperParam, value: Any) -> Any:
 
 
 def _number(h: HyperParam, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise HyperparameterError(f"{h.name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise HyperparameterError(f"{h.name} must be finite, got {value!r}")
-    return float(value)
+    number = finite_float(value)
+    if number is None:
+        raise HyperparameterError(f"{h.name} must be a finite number, got {describe(value)}")
+    return number
 
 
 def _in_range(h: HyperParam, v: float) -> bool:

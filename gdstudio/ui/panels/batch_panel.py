@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdstudio.engine.datasets import DATASETS
+from gdstudio.engine.catalog import DATASETS, MODELS
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.models import MODELS
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.inline_message import InlineMessage
 
@@ -180,7 +179,7 @@ class BatchPanel(QWidget):
 
     def _on_surface_change(self) -> None:
         """Show the scenario's dataset, model and batch mode, or that the race is on no dataset."""
-        data = getattr(self._controller.objective, "dataset", None)
+        data = self._controller.dataset
         surface = self._controller.scenario.surface
         spec = surface.get("dataset", {})
         self.message.clear()
@@ -217,7 +216,7 @@ class BatchPanel(QWidget):
         for item in self.fits:
             self.plot.removeItem(item)
         self.fits = []
-        if getattr(self._controller.objective, "dataset", None) is None:
+        if self._controller.dataset is None:
             return
         for color in self._controller.runner_colors():
             curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2))
@@ -226,13 +225,11 @@ class BatchPanel(QWidget):
         self._on_step()
 
     def _on_step(self) -> None:
-        obj = self._controller.objective
-        if not self.fits or not self.isVisible() or not hasattr(obj, "predict"):
+        if not self.fits or not self.isVisible():
             return
-        race = self._controller.race
-        shown = np.minimum(race.counts, self._controller.shown_step + 1)
-        pos = race.trajectory[shown - 1, np.arange(race.n_runners)]
-        lines = obj.predict(pos, self._x_grid)
+        lines = self._controller.model_fits(self._x_grid)
+        if lines is None:
+            return
         for curve, y in zip(self.fits, lines, strict=True):
             curve.setData(self._x_grid, y)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -23,15 +24,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdstudio.engine.catalog import OPTIMIZERS
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.optimizers import OPTIMIZERS
-from gdstudio.engine.scenario import OptimizerConfig
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.keys import claim_keys
 from gdstudio.ui.panels.global_lr import GlobalLearningRate
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
 from gdstudio.ui.panels.schedule_editor import ScheduleEditor
+
+if TYPE_CHECKING:
+    from gdstudio.engine.scenario import OptimizerConfig
 
 
 def swatch(color: str) -> QIcon:
@@ -165,15 +168,14 @@ class OptimizerPanel(QWidget):
         label = item.text().strip()
         config = c.scenario.optimizers[i]
         if label and label != config.display_label():
-            self._send(i, OptimizerConfig(config.name, config.hyperparameters, label, config.color,
-                                          config.schedule, config.batch_size))  # fmt: skip
+            self._send(i, replace(config, label=label))
 
     def add_optimizer(self, name: str) -> None:
         """Add ``name`` with torch's defaults, following the global learning rate."""
         follows = name != "newton"
-        config = OptimizerConfig(name, {"lr": self.global_lr.value()} if follows else {})
+        given = {"lr": self.global_lr.value()} if follows else {}
         try:
-            self._controller.add_optimizer(config)
+            self._controller.add_optimizer_named(name, given)
         except GdstudioError as exc:
             self.message.show_error(str(exc))
             return
@@ -198,8 +200,7 @@ class OptimizerPanel(QWidget):
         color = QColorDialog.getColor(current, self, "Optimizer colour")
         if color.isValid():
             config = self._controller.scenario.optimizers[i]
-            self._send(i, OptimizerConfig(config.name, config.hyperparameters, config.label,
-                                          color.name(), config.schedule, config.batch_size))  # fmt: skip
+            self._send(i, replace(config, color=color.name()))
 
     # ------------------------------------------------------------------ settings
     def _on_selection_change(self, i: int) -> None:
@@ -220,7 +221,7 @@ class OptimizerPanel(QWidget):
         self.schedule.show_schedule(config.schedule, c.planned_steps)
         self.schedule.show_rates(c.learning_rates(i))
         self.batch_size.setValue(config.batch_size or 0)
-        self.batch_size.setEnabled(c.objective.n_samples is not None)
+        self.batch_size.setEnabled(c.in_batch_mode)
         for w in (self.override_lr, self.batch_size):
             w.blockSignals(False)
         self.message.clear()
@@ -253,8 +254,9 @@ class OptimizerPanel(QWidget):
         if given.get("lr") != config.hyperparameters.get("lr"):
             self._followers.discard(i)  # a rate typed for this optimizer is its own
         batch = self.batch_size.value() or None
-        self._send(i, OptimizerConfig(config.name, given, config.label, config.color, schedule,
-                                      batch if self._controller.objective.n_samples else None))  # fmt: skip
+        in_batch_mode = self._controller.in_batch_mode
+        self._send(i, replace(config, hyperparameters=given, schedule=schedule,
+                              batch_size=batch if in_batch_mode else None))  # fmt: skip
 
     def _send(self, i: int, config: OptimizerConfig) -> None:
         if config == self._controller.scenario.optimizers[i]:

@@ -63,16 +63,12 @@ class Readout(QWidget):
 
     def show_cursor(self, x: float, y: float) -> None:
         """Value, gradient and curvature of the surface at (x, y)."""
-        obj = self._controller.objective
-        p = np.array([[x, y]])
-        with np.errstate(all="ignore"):
-            value = float(obj.value(p)[0])
-            g = obj.grad(p)[0]
-            h = obj.hessian(p)[0]
-        lines = [f"Position: ({x:.3f}, {y:.3f})", f"Value: {value:.4g}",
+        point = self._controller.surface_at(x, y)
+        g = point.gradient
+        lines = [f"Position: ({x:.3f}, {y:.3f})", f"Value: {point.value:.4g}",
                  f"Gradient: ({g[0]:.3g}, {g[1]:.3g})"]  # fmt: skip
-        if np.all(np.isfinite(h)):
-            lines.append(curvature_note(h, float(np.hypot(*g))))
+        if np.all(np.isfinite(point.hessian)):
+            lines.append(curvature_note(point.hessian, float(np.hypot(*g))))
         self.cursor_text.setText("\n".join(lines))
 
     def clear_cursor(self) -> None:
@@ -81,18 +77,18 @@ class Readout(QWidget):
 
     def _on_step(self) -> None:
         c = self._controller
-        race = c.race
+        h = c.history()
         r = self._runner
-        if r is None or r >= race.n_runners:
+        if r is None or r >= h.n_runners:
             self.runner_text.setText("No runner: click on the map to add a start point.")
             return
-        k = min(int(race.counts[r]) - 1, c.shown_step)
-        x, y = race.trajectory[k, r]
-        g = c.objective.grad(np.array([[x, y]]))[0]
-        at_end = k >= int(race.counts[r]) - 1
-        state = status_text(int(race.status[r]), int(race.steps_taken[r])) if at_end else "running"
+        k = int(h.rows_at(c.shown_step)[r])
+        x, y = h.trajectory[k, r]
+        g = c.gradient_at(x, y)
+        at_end = k >= int(h.counts[r]) - 1
+        state = status_text(int(h.status[r]), int(h.steps_taken[r])) if at_end else "running"
         label = c.runner_labels()[r]
         self.runner_text.setText("\n".join([
-            label, f"Step: {k}", f"Position: ({x:.2f}, {y:.2f})", f"Value: {race.loss[k, r]:.2f}",
+            label, f"Step: {k}", f"Position: ({x:.2f}, {y:.2f})", f"Value: {h.loss[k, r]:.2f}",
             f"Gradient: ({g[0]:.2f}, {g[1]:.2f})", f"Status: {state[0].upper() + state[1:]}",
         ]))  # fmt: skip

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from gdstudio.engine.schedules import SCHEDULES
+from gdstudio.engine.catalog import SCHEDULES
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 
 SUGGESTED: dict[str, Callable[[int], dict[str, Any]]] = {

@@ -91,7 +91,7 @@ class StatusTable(QTableWidget):
             swatch = QTableWidgetItem("●")
             swatch.setForeground(QBrush(QColor(color)))
             self.setItem(r, 0, swatch)
-            x, y = starts[c.race.runner_start(r)]
+            x, y = starts[c.runner_start(r)]
             name = QTableWidgetItem(label)
             name.setToolTip(f"{label}, starting at ({x:.4g}, {y:.4g})")
             self.setItem(r, 1, name)
@@ -101,16 +101,16 @@ class StatusTable(QTableWidget):
 
     def _on_step(self) -> None:
         c = self._controller
-        race = c.race
-        if self.rowCount() != race.n_runners:
+        h = c.history()
+        if self.rowCount() != h.n_runners:
             return
-        shown = np.minimum(race.counts, c.shown_step + 1)
-        rows = np.arange(race.n_runners)
-        loss = race.loss[shown - 1, rows] if len(rows) else []
-        gn = race.grad_norm[shown - 1, rows] if len(rows) else []
-        status, steps = race.status, race.steps_taken
+        shown = h.rows_at(c.shown_step)
+        rows = np.arange(h.n_runners)
+        loss = h.loss[shown, rows] if len(rows) else []
+        gn = h.grad_norm[shown, rows] if len(rows) else []
+        status, steps = h.status, h.steps_taken
         for r in rows.tolist():
-            at_end = shown[r] >= race.counts[r]
+            at_end = shown[r] >= h.counts[r] - 1
             text = status_text(int(status[r]), int(steps[r])) if at_end else "running"
             cell = self.item(r, STATUS)
             if cell.toolTip() != text:

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdstudio.engine.catalog import FUNCTIONS
 from gdstudio.engine.errors import FormulaError, GdstudioError
-from gdstudio.engine.functions import FUNCTIONS
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
@@ -130,7 +130,7 @@ class SurfacePanel(QWidget):
         if "function" in surface:
             self.combo.setCurrentIndex(self.combo.findData(surface["function"]))
             self._show_function(surface["function"], surface.get("params", {}))
-            self.domain.set_domain(self._controller.objective.domain)
+            self.domain.set_domain(self._controller.domain)
         else:  # no built-in is in use: none is shown as chosen until the user picks one
             self.combo.setCurrentIndex(-1)
             self.lesson.setText(NOT_A_FUNCTION["expression" in surface])
@@ -141,7 +141,7 @@ class SurfacePanel(QWidget):
             self.formula.blockSignals(True)
             self.formula.setText(surface["expression"])
             self.formula.blockSignals(False)
-            self.formula_domain.set_domain(self._controller.objective.domain)
+            self.formula_domain.set_domain(self._controller.domain)
         self.combo.blockSignals(False)
         self._report_nonfinite("expression" in surface)
 
@@ -198,13 +198,11 @@ class SurfacePanel(QWidget):
 
     def _on_formula_edit(self, text: str) -> None:
         self.suggest_button.hide()  # it was about the formula in use, not the one typed
-        from gdstudio.engine.formula import check_formula
-
         if not text.strip():
             self.formula_message.clear()
             return
         try:
-            check_formula(text)
+            self._controller.check_formula(text)
         except FormulaError as exc:
             caret = ""
             if exc.position is not None:

@@ -22,16 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdstudio.export.encoders import ExportCancelled, ExportError
-from gdstudio.export.render import ExportOptions, export_scenario
+from gdstudio.export.errors import ExportCancelled, ExportError
+from gdstudio.export.formats import FORMATS, ExportFormat
+from gdstudio.export.options import ExportOptions
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.export.canvas import export_scenario
 from gdstudio.ui.panels.inline_message import InlineMessage
-
-FORMATS = (
-    ("GIF animation", ".gif"),
-    ("MP4 video (H.264)", ".mp4"),
-    ("PNG of the last step", ".png"),
-)
 
 
 class ExportDialog(QDialog):
@@ -42,8 +38,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export animation")
         self._controller = controller
         self.format = QComboBox()
-        for label, suffix in FORMATS:
-            self.format.addItem(label, suffix)
+        for fmt in FORMATS.values():
+            self.format.addItem(fmt.title, fmt.name)
         self.view = QComboBox()
         for label, key in (("Contour map", "contour"), ("3D surface", "3d"), ("Both", "both")):
             self.view.addItem(label, key)
@@ -61,7 +57,7 @@ class ExportDialog(QDialog):
         self.per_frame.setToolTip("Steps per frame (auto: about ten seconds of animation)")
         self.orbit = QSpinBox(minimum=0, maximum=720, value=0, suffix="°")
         self.orbit.setToolTip("Turn the 3D camera by this much over the animation")
-        self.path = QLineEdit(str(Path.home() / "race.gif"))
+        self.path = QLineEdit(str(Path.home() / f"race{self.chosen_format().suffix}"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         where = QHBoxLayout()
@@ -87,15 +83,28 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        self._option_fields: dict[str, QWidget] = {
+            "fps": self.fps, "steps_per_frame": self.per_frame, "orbit_degrees": self.orbit,
+        }  # fmt: skip
+        """The fields of options some formats do not take (a still has no frame rate)."""
         self.format.currentIndexChanged.connect(self._on_format_change)
+        self._on_format_change()
+
+    def chosen_format(self) -> ExportFormat:
+        """The format picked in the list."""
+        return FORMATS[self.format.currentData()]
 
     def _on_format_change(self) -> None:
+        fmt = self.chosen_format()
+        for option, field in self._option_fields.items():
+            field.setEnabled(fmt.applies(option))
         path = Path(self.path.text())
-        self.path.setText(str(path.with_suffix(self.format.currentData())))
+        self.path.setText(str(path.with_suffix(fmt.suffix)))
 
     def _browse(self) -> None:
+        patterns = " ".join(f"*{f.suffix}" for f in FORMATS.values())
         name, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(),
-                                              "Animations (*.gif *.mp4 *.png)")  # fmt: skip
+                                              f"Animations ({patterns})")  # fmt: skip
         if name:
             self.path.setText(name)
 

@@ -1,6 +1,6 @@
 """Render a race to frames with the app's own views, then encode them.
 
-The exporter builds the same :class:`~gdstudio.ui.race_views.RaceViews` the
+The canvas builds the same :class:`~gdstudio.ui.race_views.RaceViews` the
 window shows (its 3D view on an off-screen QOpenGLWidget), lays them out on a
 canvas of the requested size that is never shown on screen, computes the race
 once, and then scrubs through it: one ``QWidget.grab`` per frame. So a frame is
@@ -9,48 +9,24 @@ exactly what the app shows for the same scenario and step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gdstudio.engine.scenario import Scenario
-from gdstudio.export.encoders import ExportError, write_frames
+from gdstudio.export.encoders import write_frames
+from gdstudio.export.errors import ExportError
+from gdstudio.export.formats import format_of
+from gdstudio.export.options import VIEWS, ExportOptions
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.race_views import RaceViews
 
-VIEWS = ("3d", "contour", "both")
-DEFAULT_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What to render: view, size, timing, camera orbit and overlays."""
-
-    view: str = "contour"
-    size: tuple[int, int] = (960, 540)
-    fps: int = 30
-    steps: int | None = None
-    """Steps to animate (default: the scenario's)."""
-    steps_per_frame: int | None = None
-    """Default: as many as keep the animation near ten seconds."""
-    orbit_degrees: float = 0.0
-    """Total turn of the 3D camera over the animation."""
-    with_loss: bool = False
-    legend: bool = True
-
-    def frame_steps(self, total_steps: int) -> list[int]:
-        """The race step shown by each frame (the last frame shows the last step)."""
-        per = self.steps_per_frame or max(1, math.ceil(total_steps / (self.fps * DEFAULT_SECONDS)))
-        steps = list(range(0, total_steps + 1, per))
-        if steps[-1] != total_steps:
-            steps.append(total_steps)
-        return steps
+if TYPE_CHECKING:
+    from gdstudio.engine.scenario import Scenario
 
 
 def legend_html(controller: RaceController) -> str:
@@ -63,7 +39,7 @@ def legend_html(controller: RaceController) -> str:
         given = ", ".join(f"{k}={v}" for k, v in config.hyperparameters.items())
         parts.append(f"<span style='color:{color}'>■</span> {config.display_label()}"
                      + (f" <span style='color:#666'>({given})</span>" if given else ""))  # fmt: skip
-    title = controller.scenario.title or controller.objective.name
+    title = controller.scenario.title or controller.surface_name
     return f"<b>{title}</b>&nbsp;&nbsp; " + "&nbsp;&nbsp; ".join(parts)
 
 
@@ -105,10 +81,7 @@ class ExportCanvas(QWidget):
 
     def run_race(self, steps: int) -> int:
         """Compute the race up to ``steps``; returns the furthest step reached."""
-        race = self.controller.race
-        race.extend(steps)
-        race.run()
-        return self.controller.computed_step
+        return self.controller.run_to(steps)
 
     def frame(self, step: int, azimuth: float | None = None) -> np.ndarray:
         """The canvas at race step ``step`` as an (H, W, 3) uint8 array."""
@@ -143,15 +116,21 @@ def export_scenario(
     options: ExportOptions,
     progress: Callable[[int, int], bool] | None = None,
 ) -> int:
-    """Render and encode ``scenario`` to ``output`` (.gif, .mp4 or .png); returns frames written.
+    """Render and encode ``scenario`` to ``output`` (any format's suffix); returns frames written.
 
-    A PNG is the single frame at the last step. ``progress(done, total)``
-    returning False cancels; nothing is left at ``output`` then.
+    A still (PNG) is the single frame at the last step. ``progress(done, total)``
+    returning False cancels; nothing is left at ``output`` then. ExportError,
+    before anything is computed, when the animation would be more frames than
+    :meth:`ExportOptions.check_budget` allows.
     """
+    fmt = format_of(output)
+    steps = options.steps if options.steps is not None else scenario.steps
+    if fmt.animated:
+        options.check_budget(steps)
     canvas = ExportCanvas(scenario, options)
     try:
-        last = canvas.run_race(options.steps if options.steps is not None else scenario.steps)
-        steps = [last] if output.suffix.lower() == ".png" else options.frame_steps(last)
+        last = canvas.run_race(steps)
+        steps = options.frame_steps(last) if fmt.animated else [last]
         total = len(steps)
         tick = (lambda done: progress(done, total)) if progress else None
         return write_frames(output, render_frames(canvas, steps), options.fps, tick)
