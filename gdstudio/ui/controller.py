@@ -29,6 +29,7 @@ from gdstudio.engine.objective import Domain, Objective
 from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
 from gdstudio.engine.schedules import make_schedule
+from gdstudio.ui.caption import relabeled, retitled
 from gdstudio.ui.views.colors import runner_palette
 
 FRAME_MS = 33
@@ -436,7 +437,7 @@ class RaceController(QObject):
         """Switch to another surface; the runners restart from their starts."""
         candidate = Scenario.from_dict({**self.scenario.to_dict(), "surface": dict(surface)})
         objective = build_objective(candidate.surface)
-        self.scenario = candidate
+        self._describe(candidate)
         self.objective = objective
         self._shown = None
         self._rebuild_race()
@@ -498,7 +499,7 @@ class RaceController(QObject):
     def add_optimizer(self, config: OptimizerConfig) -> None:
         """Add an optimizer; it races from every start at once."""
         entry = self._validated(config)
-        self.scenario = self.scenario.with_changes(optimizers=(*self.scenario.optimizers, config))
+        self._describe(self.scenario.with_changes(optimizers=(*self.scenario.optimizers, config)))
         self._enabled.append(True)
         self.race.add_entry(entry)
         self._after_edit()
@@ -509,8 +510,8 @@ class RaceController(QObject):
         entry = self._validated(config)
         old = self.scenario.optimizers[index]
         optimizers = list(self.scenario.optimizers)
-        optimizers[index] = config
-        self.scenario = self.scenario.with_changes(optimizers=tuple(optimizers))
+        optimizers[index] = relabeled(old, config)
+        self._describe(self.scenario.with_changes(optimizers=tuple(optimizers)))
         if not self._enabled[index]:
             self._structure_changed()
             return
@@ -525,7 +526,7 @@ class RaceController(QObject):
         was_enabled = self._enabled[index]
         race_index = self.race_entries().index(index) if was_enabled else -1
         optimizers = [o for i, o in enumerate(self.scenario.optimizers) if i != index]
-        self.scenario = self.scenario.with_changes(optimizers=tuple(optimizers))
+        self._describe(self.scenario.with_changes(optimizers=tuple(optimizers)))
         del self._enabled[index]
         if was_enabled:
             self.race.remove_entry(race_index)
@@ -567,6 +568,10 @@ class RaceController(QObject):
             raise
         except (TypeError, ValueError) as exc:
             raise ScenarioError("optimizer", str(exc)) from None
+
+    def _describe(self, edited: Scenario) -> None:
+        """Take the edited scenario, with title, caption and labels that fit it (see caption)."""
+        self.scenario = retitled(self.scenario, edited)
 
     def _set_starts(self, starts: Sequence[tuple[float, float]]) -> None:
         self.scenario = self.scenario.with_changes(starts=tuple(starts))

@@ -351,6 +351,7 @@ class MainWindow(QMainWindow):
 
     def _on_scenario_change(self) -> None:
         self.modified = True
+        self._show_caption()  # an edit may have retitled the race (see gdstudio.ui.caption)
         self._update_title()
         self._autosave.start()
 

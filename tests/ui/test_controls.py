@@ -6,10 +6,12 @@ and checks both the scenario the race runs and what the widgets show.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog
 
 from gdstudio.engine.datasets import DATASETS
 from gdstudio.engine.models import MODELS
@@ -17,6 +19,7 @@ from gdstudio.engine.presets import preset
 from gdstudio.engine.scenario import Scenario
 from gdstudio.ui import session
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.export.canvas import legend_html
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
 from gdstudio.ui.panels.surface_panel import SurfacePanel
@@ -379,3 +382,50 @@ def test_a_formula_that_overflows_says_how_much_and_offers_a_smaller_domain(qtbo
     qtbot.keyClick(panel.formula, Qt.Key.Key_Return)
     assert "of the domain is not finite" in message.text()
     assert panel.suggest_button.text().startswith("Use x ∈ [0.0")
+
+
+# ---------------------------------------------------------------- 4. title and caption
+def test_the_header_says_the_race_changed_from_the_preset_in_the_file_and_legend_too(
+    first_preset, qtbot, tmp_path, monkeypatch
+):
+    window = first_preset
+    c = window.controller
+    assert window.caption.text().startswith("<b>Adam vs SGD on Rosenbrock</b> — ")
+    lesson = c.scenario.caption
+    window.findChild(QDockWidget, "dockSurface").raise_()
+    click_handle(qtbot, window.playback.timeline)  # touching what the words do not describe
+    assert c.scenario.title == "Adam vs SGD on Rosenbrock" and c.scenario.caption == lesson
+
+    choose(qtbot, window.surface_panel.combo, "himmelblau")
+    title = "SGD, Momentum, RMSprop, Adam on Himmelblau"
+    assert c.scenario.title == title
+    assert c.scenario.caption == "Changed from “Adam vs SGD on Rosenbrock”."
+    assert window.caption.text() == f"<b>{title}</b> — Changed from “Adam vs SGD on Rosenbrock”."
+    assert lesson not in window.caption.text()
+    assert window.windowTitle().startswith(title)  # untitled: the race's title names it
+
+    window.findChild(QDockWidget, "dockOptimizers").raise_()
+    click_row(qtbot, window.optimizer_panel, 0)
+    qtbot.mouseClick(window.optimizer_panel.remove_button, Qt.MouseButton.LeftButton)
+    assert c.scenario.title == "Momentum, RMSprop, Adam on Himmelblau"
+    assert c.scenario.caption == "Changed from “Adam vs SGD on Rosenbrock”."
+
+    path = tmp_path / "mine.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    press(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved = json.loads(path.read_text())
+    assert saved["title"] == c.scenario.title and saved["caption"] == c.scenario.caption
+    assert legend_html(c).startswith("<b>Momentum, RMSprop, Adam on Himmelblau</b>")
+
+
+def test_a_label_that_names_a_value_follows_the_value(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path, preset("01-learning-rate").scenario.to_dict())
+    show(qtbot, window)
+    window.findChild(QDockWidget, "dockOptimizers").raise_()
+    c, panel = window.controller, window.optimizer_panel
+    click_row(qtbot, panel, 3)
+    assert panel.list.item(3).text() == "lr 1.0"
+    retype(qtbot, panel.form.edit("lr"), "0.7")
+    assert c.scenario.optimizers[3].label == "lr 0.7" == panel.list.item(3).text()
+    assert c.runner_labels()[3] == "lr 0.7"
+    assert c.scenario.title == "lr 0.01, lr 0.5, lr 0.9, 2 more on Quadratic bowl"
