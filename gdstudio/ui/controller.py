@@ -433,6 +433,24 @@ class RaceController(QObject):
         self.surface_changed.emit()
         self._structure_changed()
 
+    @_keeping_playhead
+    def restore(self, scenario: Scenario) -> None:
+        """Go back (or forward) to an earlier state of this race: undo and redo.
+
+        Unlike :meth:`load`, the surface is rebuilt only if it differs, the
+        optimizers keep whether they race when their number is unchanged, and
+        the step on screen stays on screen.
+        """
+        surface_changed = scenario.surface != self.scenario.surface
+        self.objective = scenario.objective() if surface_changed else self.objective
+        self.scenario = scenario
+        if len(self._enabled) != len(scenario.optimizers):
+            self._enabled = [True] * len(scenario.optimizers)
+        self._rebuild_race()
+        if surface_changed:
+            self.surface_changed.emit()
+        self._after_edit()
+
     def set_surface(self, surface: Mapping[str, Any]) -> None:
         """Switch to another surface; the runners restart from their starts."""
         candidate = Scenario.from_dict({**self.scenario.to_dict(), "surface": dict(surface)})

@@ -37,6 +37,7 @@ from gdstudio.ui.panels.status_table import StatusTable
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from gdstudio.ui.playback_bar import PlaybackBar
 from gdstudio.ui.race_views import RaceViews
+from gdstudio.ui.undo import UndoStack
 
 SCENARIO_FILTER = "gdstudio scenarios (*.json);;All files (*)"
 
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
 
         self._autosave = QTimer(self, singleShot=True, interval=1000)
         self._autosave.timeout.connect(self._save_session)
+        self.history = UndoStack(controller, self)
         self._build_menus()
         self._restored = self._restore_layout()
         self._show_caption()
@@ -178,6 +180,17 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._refresh_recent()
+
+        edit_menu = bar.addMenu("&Edit")
+        h = self.history
+        self.undo_action = self._action(edit_menu, "&Undo", h.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(edit_menu, "&Redo", h.redo)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        h.changed.connect(self._on_history_change)
+        h.track(self.optimizer_panel.links, self.optimizer_panel.restore_links)
+        self.optimizer_panel.lr_slider.sliderPressed.connect(h.begin_gesture)
+        self.optimizer_panel.lr_slider.sliderReleased.connect(h.end_gesture)  # after the last rate
+        self._on_history_change()
 
         race_menu = bar.addMenu("&Race")
         c = self.controller
@@ -371,6 +384,14 @@ class MainWindow(QMainWindow):
         self.caption.setVisible(bool(text))
 
     # ------------------------------------------------------------------ actions
+    def _on_history_change(self) -> None:
+        """The Edit menu names what Undo and Redo would do."""
+        h = self.history
+        self.undo_action.setEnabled(h.can_undo())
+        self.undo_action.setText(f"&Undo {h.undo_text()}".rstrip())
+        self.redo_action.setEnabled(h.can_redo())
+        self.redo_action.setText(f"&Redo {h.redo_text()}".rstrip())
+
     def _step_back(self) -> None:
         self.controller.scrub(self.controller.shown_step - 1)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSlider,
     QComboBox,
     QLineEdit,
     QStyle,
     QStyleOptionSlider,
+    QToolButton,
     QWidget,
 )
 
@@ -61,6 +62,27 @@ def retype(qtbot, edit: QLineEdit, text: str) -> None:
     else:
         qtbot.keyClick(edit, Qt.Key.Key_Delete)
     qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def pick_from_menu(qtbot, button: QToolButton, name: str) -> None:
+    """Click ``button`` to open its menu, then click the menu's action called ``name``.
+
+    The menu runs its own event loop until closed, so the second click is queued first.
+    """
+    menu = button.menu()
+    action = next(a for a in menu.actions() if a.objectName() == name)
+
+    def click_action() -> None:
+        try:
+            qtbot.waitUntil(menu.isVisible, timeout=2000)
+            center = menu.actionGeometry(action).center()
+            qtbot.mouseMove(menu, center)
+            qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=center)
+        finally:
+            menu.close()  # never leave the test waiting in the menu's loop
+
+    QTimer.singleShot(50, click_action)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def _style_rect(slider: QAbstractSlider, part: QStyle.SubControl) -> QRect:

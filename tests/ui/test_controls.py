@@ -24,7 +24,16 @@ from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from tests.qt_support import open_window
-from tests.ui.driving import choose, click_handle, drag_handle, handle_center, press, retype, show
+from tests.ui.driving import (
+    choose,
+    click_handle,
+    drag_handle,
+    handle_center,
+    pick_from_menu,
+    press,
+    retype,
+    show,
+)
 
 TWO = {
     "surface": {"function": "quadratic"},
@@ -429,3 +438,85 @@ def test_a_label_that_names_a_value_follows_the_value(qtbot, tmp_path):
     assert c.scenario.optimizers[3].label == "lr 0.7" == panel.list.item(3).text()
     assert c.runner_labels()[3] == "lr 0.7"
     assert c.scenario.title == "lr 0.01, lr 0.5, lr 0.9, 2 more on Quadratic bowl"
+
+
+# ---------------------------------------------------------------- 11. undo and redo
+def test_undo_and_redo_walk_back_and_forth_through_every_kind_of_edit(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path, {**TWO, "title": "Two on a bowl", "caption": "Watch."})
+    show(qtbot, window)
+    c, opt, surf, batch = (window.controller, window.optimizer_panel, window.surface_panel,
+                           window.batch_panel)  # fmt: skip
+    docks = {d.objectName(): d for d in window.findChildren(QDockWidget)}
+    states = [c.scenario]
+
+    def did(kind: str) -> None:
+        qtbot.wait(5)  # the history records an edit once the event loop turns
+        assert c.scenario != states[-1], kind
+        states.append(c.scenario)
+        assert window.undo_action.isEnabled() and not window.redo_action.isEnabled()
+
+    contour = window.views.contour.plot_widget.viewport()
+    qtbot.mouseClick(contour, Qt.MouseButton.LeftButton, pos=contour_pixel(window, -1.0, 1.0))
+    did("start added")
+    drag_on_contour(qtbot, window, (-1.0, 1.0), (-2.0, -1.0))
+    did("start moved")
+    assert window.undo_action.text() == "&Undo Move Start"
+    qtbot.mouseClick(contour, Qt.MouseButton.RightButton, pos=contour_pixel(window, 2.0, 2.0))
+    did("start removed")
+    docks["dockOptimizers"].raise_()
+    pick_from_menu(qtbot, opt.add_button, "add-rmsprop")
+    did("optimizer added")
+    click_row(qtbot, opt, 1)
+    retype(qtbot, opt.form.edit("lr"), "0.2")
+    did("optimizer edited")
+    click_row(qtbot, opt, 0)
+    qtbot.mouseClick(opt.remove_button, Qt.MouseButton.LeftButton)
+    did("optimizer removed")
+    docks["dockSurface"].raise_()
+    choose(qtbot, surf.combo, "booth")
+    did("surface changed")
+    docks["dockBatchmode"].raise_()
+    choose(qtbot, batch.dataset, "logistic")
+    qtbot.mouseClick(batch.apply_button, Qt.MouseButton.LeftButton)
+    did("dataset chosen")
+    assert c.scenario.title == "Adam, RMSprop on Logistic regression on logistic data"
+
+    window.playback.play_button.setFocus()  # not a text field: Ctrl+Z is the window's
+    for k in range(len(states) - 2, -1, -1):
+        press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert c.scenario == states[k], k
+        assert [o.display_label() for o in c.scenario.optimizers] == [
+            opt.list.item(i).text() for i in range(opt.list.count())
+        ]
+        assert window.status_table.rowCount() == c.race.n_runners
+    assert not window.undo_action.isEnabled()
+    assert batch.dataset.currentIndex() == -1 and surf.combo.currentData() == "quadratic"
+    assert window.caption.text() == "<b>Two on a bowl</b> — Watch."
+    for k in range(1, len(states)):
+        press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
+              | Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
+        assert c.scenario == states[k], k
+    assert batch.dataset.currentData() == "logistic" and not window.redo_action.isEnabled()
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert c.scenario == states[-2] and surf.combo.currentData() == "booth"
+
+
+def test_a_slider_drag_is_one_undo_step_and_undo_brings_the_slider_back(first_preset, qtbot):
+    window = first_preset
+    c, panel = window.controller, window.optimizer_panel
+    click_row(qtbot, panel, 3)
+    qtbot.mouseClick(panel.override_lr, Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
+    qtbot.wait(5)
+    linked = panel.global_lr.value()
+    assert lrs(c) == [0.001, 0.001, 0.01, linked] and window.undo_action.text() == "&Undo Edit Adam"
+    drag_handle(qtbot, panel.lr_slider, panel.lr_slider.value() + 150, moves=6)
+    dragged = panel.global_lr.value()
+    assert lrs(c)[3] == dragged != linked
+    panel.list.setFocus()
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert lrs(c)[3] == linked == panel.global_lr.value()  # the whole drag, taken back at once
+    assert not panel.override_lr.isChecked()  # Adam still follows the slider
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert lrs(c) == [0.001, 0.001, 0.01, 0.05] and panel.override_lr.isChecked()
+    assert panel.form.edit("lr").text() == "0.05"
+    assert not window.undo_action.isEnabled()

@@ -290,6 +290,17 @@ class OptimizerPanel(QWidget):
             self._linking = False
         self._on_scenario_change()
 
+    def links(self) -> tuple[frozenset[int], float]:
+        """Which optimizers follow the global rate, and the rate: for undo to keep with a step."""
+        return frozenset(self._followers), self.global_lr.value()
+
+    def restore_links(self, links: tuple[frozenset[int], float]) -> None:
+        """Put back what :meth:`links` gave (after undo or redo), re-racing no one."""
+        followers, lr = links
+        self._followers = set(followers)
+        self.global_lr.set_value(lr)
+        self._on_scenario_change()
+
     def _reconcile_followers(self) -> None:
         """After an edit from elsewhere (undo), keep the followers that still share one rate.
 
