@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -58,7 +59,8 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.settings = settings
         self.path: Path | None = None
-        self.modified = False
+        self._saved: Scenario | None = controller.scenario
+        """The race as last opened or saved (None: not known, e.g. a restored edited race)."""
         self.setWindowTitle("gdstudio")
         self.resize(1600, 1000)
 
@@ -321,7 +323,7 @@ class MainWindow(QMainWindow):
             self.message.show_error(f"Could not save {path}: {exc.strerror or exc}")
             return False
         self.path = path
-        self.modified = False
+        self._saved = self.controller.scenario
         session.add_recent(self.settings, path)
         self._refresh_recent()
         self._update_title()
@@ -341,19 +343,31 @@ class MainWindow(QMainWindow):
             self.message.show_error(str(exc))
             return
         self.path = path
-        self.modified = False
+        self._saved = self.controller.scenario
         self.message.clear()
         self._show_caption()
         self._update_title()
 
-    def _confirm_discard(self) -> bool:
-        """True when there are no unsaved edits, or the user agrees to drop or save them."""
-        if not self.modified or self.path is None:
-            return True  # an untitled race lives on in the session file anyway
+    @property
+    def modified(self) -> bool:
+        """Whether the race differs from its file (or from how it was loaded, when untitled)."""
+        return self.controller.scenario != self._saved
+
+    def set_modified(self, modified: bool) -> None:
+        """Mark the race as edited since its file was saved (a restored session says so)."""
+        self._saved = None if modified else self.controller.scenario
+        self._update_title()
+
+    def _confirm_discard(self, closing: bool = False) -> bool:
+        """True when there are no unsaved edits, or the user saved or discarded them."""
+        if not self.modified:
+            return True
+        name = f"the changes to {self.path.name}" if self.path else "this race"
+        question = f"Save {name} before {'closing' if closing else 'replacing it'}?"
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save changes to {self.path.name}?",
+            self, "Unsaved changes", f"{question}\nIf you don't, they are lost.",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save,
         )  # fmt: skip
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
@@ -363,7 +377,6 @@ class MainWindow(QMainWindow):
         return str(self.path.parent) if self.path else str(Path.home())
 
     def _on_scenario_change(self) -> None:
-        self.modified = True
         self._show_caption()  # an edit may have retitled the race (see gdstudio.ui.caption)
         self._update_title()
         self._autosave.start()
@@ -432,13 +445,39 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ session
     def _save_session(self) -> None:
         try:
-            session.save_last(self.controller.scenario, self.path)
+            session.save_last(self.controller.scenario, self.path, self.modified)
         except OSError as exc:
             self.message.show_error(f"Could not remember this race: {exc.strerror or exc}")
 
+    def _forget_edits(self) -> None:
+        """The user discarded the edits: the session keeps the race as its file has it."""
+        kept = self._saved
+        if kept is None and self.path is not None:
+            try:
+                kept = load_scenario(self.path)
+            except GdstudioError:
+                kept = None
+        try:
+            if kept is None:
+                session.forget_last()
+            else:
+                session.save_last(kept, self.path, False)
+        except OSError:
+            pass  # the next launch starts on a preset: nothing the user kept is lost
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Remember the layout and the race; pause the timer."""
-        self.controller.pause()
-        self._save_layout()
-        self._save_session()
+        """Ask about unsaved edits; then remember the layout and the race."""
+        try:  # an exception escaping a Qt override kills this PySide build
+            self.controller.pause()
+            if not self._confirm_discard(closing=True):
+                event.ignore()
+                return
+            self._autosave.stop()
+            self._save_layout()
+            if self.modified:  # the user chose to discard the edits
+                self._forget_edits()
+            else:
+                self._save_session()
+        except Exception:
+            traceback.print_exc()
         super().closeEvent(event)

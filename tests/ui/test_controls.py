@@ -10,14 +10,15 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QDockWidget, QFileDialog
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, Qt
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
 
 from gdstudio.engine.datasets import DATASETS
 from gdstudio.engine.models import MODELS
 from gdstudio.engine.presets import preset
-from gdstudio.engine.scenario import Scenario
+from gdstudio.engine.scenario import Scenario, load_scenario
 from gdstudio.ui import session
+from gdstudio.ui.app import build_window
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.export.canvas import legend_html
 from gdstudio.ui.panels.batch_panel import BatchPanel
@@ -520,3 +521,116 @@ def test_a_slider_drag_is_one_undo_step_and_undo_brings_the_slider_back(first_pr
     assert lrs(c) == [0.001, 0.001, 0.01, 0.05] and panel.override_lr.isChecked()
     assert panel.form.edit("lr").text() == "0.05"
     assert not window.undo_action.isEnabled()
+
+
+# ---------------------------------------------------------------- 6. no lost work
+class Prompt:
+    """Stands in for the modal question: records what was asked, answers as told."""
+
+    def __init__(self, monkeypatch, answer: QMessageBox.StandardButton) -> None:
+        self.answer, self.asked = answer, []
+        monkeypatch.setattr(QMessageBox, "question", self)
+
+    def __call__(self, parent, title, text, buttons, default=None):
+        self.asked.append(text)
+        expected = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                    | QMessageBox.StandardButton.Cancel)  # fmt: skip
+        assert buttons == expected
+        return self.answer
+
+
+@pytest.fixture
+def app_on_a_file(qtbot, tmp_path):
+    """The app (as launched) on a saved file, after one edit: the title shows "*"."""
+    QCoreApplication.setOrganizationName(session.ORGANIZATION)
+    QCoreApplication.setApplicationName(session.APPLICATION)
+    path = tmp_path / "race.json"
+    path.write_text(json.dumps(TWO))
+    window = build_window(path)
+    qtbot.addWidget(window)
+    show(qtbot, window)
+    contour = window.views.contour.plot_widget.viewport()
+    qtbot.mouseClick(contour, Qt.MouseButton.LeftButton, pos=contour_pixel(window, -1.0, 1.0))
+    assert window.windowTitle() == "race.json* — gdstudio"
+    return window, path
+
+
+def quit_key(qtbot, window) -> None:
+    press(qtbot, window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_quitting_with_unsaved_edits_asks_and_cancel_keeps_the_window(
+    app_on_a_file, qtbot, monkeypatch
+):
+    window, path = app_on_a_file
+    prompt = Prompt(monkeypatch, QMessageBox.StandardButton.Cancel)
+    edited = window.controller.scenario
+    quit_key(qtbot, window)
+    assert prompt.asked == [
+        "Save the changes to race.json before closing?\nIf you don't, they are lost."
+    ]
+    assert window.isVisible() and window.controller.scenario == edited
+    assert window.windowTitle() == "race.json* — gdstudio"
+    assert json.loads(path.read_text()) == TWO  # nothing written
+
+
+def test_save_writes_the_file_then_quits(app_on_a_file, qtbot, monkeypatch):
+    window, path = app_on_a_file
+    edited = window.controller.scenario
+    prompt = Prompt(monkeypatch, QMessageBox.StandardButton.Save)
+    quit_key(qtbot, window)
+    assert len(prompt.asked) == 1 and not window.isVisible()
+    assert load_scenario(path) == edited
+    restored = build_window()
+    qtbot.addWidget(restored)
+    assert restored.controller.scenario == edited and restored.path == path
+    assert not restored.modified and restored.windowTitle() == "race.json — gdstudio"
+
+
+def test_discard_quits_and_the_next_launch_has_the_file_as_saved(app_on_a_file, qtbot, monkeypatch):
+    window, path = app_on_a_file
+    Prompt(monkeypatch, QMessageBox.StandardButton.Discard)
+    quit_key(qtbot, window)
+    assert not window.isVisible()
+    restored = build_window()
+    qtbot.addWidget(restored)
+    assert restored.controller.scenario == Scenario.from_dict(TWO) and restored.path == path
+    assert restored.windowTitle() == "race.json — gdstudio"
+
+
+def test_after_a_crash_the_restored_session_keeps_its_mark_and_its_file(
+    app_on_a_file, qtbot, monkeypatch
+):
+    window, path = app_on_a_file
+    edited = window.controller.scenario
+    qtbot.waitUntil(lambda: session.restore_last().scenario == edited, timeout=3000)  # autosaved
+    restored = build_window()  # as if the app had been killed and started again
+    qtbot.addWidget(restored)
+    show(qtbot, restored)
+    assert restored.controller.scenario == edited and restored.path == path
+    assert restored.modified and restored.windowTitle() == "race.json* — gdstudio"
+    prompt = Prompt(monkeypatch, QMessageBox.StandardButton.Cancel)
+    quit_key(qtbot, restored)
+    assert len(prompt.asked) == 1 and restored.isVisible()
+
+
+def test_an_untitled_race_with_edits_is_not_replaced_by_a_preset_without_asking(
+    qtbot, tmp_path, monkeypatch
+):
+    window = open_window(qtbot, tmp_path, {**TWO, "title": "Mine"})
+    show(qtbot, window)
+    assert not window.modified
+    prompt = Prompt(monkeypatch, QMessageBox.StandardButton.Cancel)
+    preset_key(qtbot, window, 1)  # nothing edited yet: no question
+    assert prompt.asked == [] and window.controller.scenario.title.startswith("Learning rate")
+    contour = window.views.contour.plot_widget.viewport()
+    qtbot.mouseClick(contour, Qt.MouseButton.LeftButton, pos=contour_pixel(window, 1.0, 1.0))
+    edited = window.controller.scenario
+    preset_key(qtbot, window, 4)
+    assert prompt.asked == ["Save this race before replacing it?\nIf you don't, they are lost."]
+    assert window.controller.scenario == edited
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the edit
+    assert (
+        not window.modified
+        and window.windowTitle() == "Learning rate: too small, just right, too large — gdstudio"
+    )
