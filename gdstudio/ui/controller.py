@@ -12,6 +12,7 @@ import-linter contract keeps the views and panels off the engine's modules.)
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -308,7 +309,8 @@ class RaceController(QObject):
         def inside(axis: np.ndarray, values: np.ndarray) -> tuple[float, float]:
             i, j = np.flatnonzero(axis)[[0, -1]]
             i, j = (i + 1 if i > 0 else i), (j - 1 if j < resolution - 1 else j)
-            return float(values[i]), float(values[max(i, j)])
+            digits = max(0, 1 - math.floor(math.log10(values[1] - values[0])))  # of a sample step
+            return round(float(values[i]), digits), round(float(values[max(i, j)]), digits)
 
         return share, (inside(finite.any(axis=1), xs), inside(finite.any(axis=0), ys))
 
@@ -454,6 +456,8 @@ class RaceController(QObject):
     def set_surface(self, surface: Mapping[str, Any]) -> None:
         """Switch to another surface; the runners restart from their starts."""
         candidate = Scenario.from_dict({**self.scenario.to_dict(), "surface": dict(surface)})
+        if candidate.surface == self.scenario.surface:
+            return  # nothing to change: the race goes on as it was
         objective = build_objective(candidate.surface)
         self._describe(candidate)
         self.objective = objective

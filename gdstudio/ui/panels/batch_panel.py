@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QPushButton,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from gdstudio.engine.catalog import DATASETS, MODELS
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.exact import ExactSpinBox, kept_keys
 from gdstudio.ui.panels.inline_message import InlineMessage
 
 GRID_POINTS = 60
@@ -51,7 +51,7 @@ class BatchPanel(QWidget):
             self.dataset.setItemData(self.dataset.count() - 1, spec.description,
                                      Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.n_samples = QSpinBox(minimum=2, maximum=100_000, value=200, toolTip="rows")
-        self.noise = QDoubleSpinBox(minimum=0, maximum=10, value=0.5, singleStep=0.1, decimals=3)
+        self.noise = ExactSpinBox(minimum=0, maximum=10, value=0.5, singleStep=0.1, decimals=3)
         self.seed = QSpinBox(minimum=0, maximum=SPIN_MAX, value=0)
         self.model = QComboBox(
             minimumContentsLength=12,
@@ -84,8 +84,6 @@ class BatchPanel(QWidget):
         self.scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush("#55555590"))
         self.plot.addItem(self.scatter)
         self.fits: list[pg.PlotCurveItem] = []
-        self._shown_noise: tuple[float, float | None] = (self.noise.value(), None)
-        """(noise shown, the scenario's exact noise): a rounded value left alone stays exact."""
 
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
@@ -134,7 +132,7 @@ class BatchPanel(QWidget):
             param = DATASETS[name].param(key)
             box.setRange(param.low, min(param.high, SPIN_MAX))
             box.setValue(values.get(key, param.default))
-        self._shown_noise = (self.noise.value(), values.get("noise"))
+        self.noise.set_exact(values.get("noise", self.noise.value()))
 
     def _offer_models(self) -> None:
         """Grey out each model the engine refuses on the chosen data, saying why."""
@@ -152,15 +150,15 @@ class BatchPanel(QWidget):
     def surface(self) -> dict:
         """The batch-mode surface the panel describes."""
         name = self.dataset.currentData()
+        current = self._controller.scenario.surface.get("dataset", {})
         if name is None:  # the inline data of the scenario, as given
-            data = dict(self._controller.scenario.surface.get("dataset", {}))
+            data = dict(current)
         else:
-            shown, exact = self._shown_noise
-            noise = (
-                exact if exact is not None and self.noise.value() == shown else self.noise.value()
-            )
-            data = {"name": name, "n_samples": self.n_samples.value(), "noise": noise,
-                    "seed": self.seed.value()}  # fmt: skip
+            values = {"n_samples": self.n_samples.value(), "noise": self.noise.exact_value(),
+                      "seed": self.seed.value()}  # fmt: skip
+            defaults = {p.name: p.default for p in DATASETS[name].parameters}
+            given = current if current.get("name") == name else {}
+            data = {"name": name, **kept_keys(values, given, defaults)}
         out: dict = {"dataset": data, "model": self.model.currentData()}
         if self.stochastic.isChecked():
             out["batch_size"] = 1

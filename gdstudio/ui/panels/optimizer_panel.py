@@ -28,6 +28,7 @@ from gdstudio.engine.catalog import OPTIMIZERS
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.keys import claim_keys
+from gdstudio.ui.panels.exact import kept_keys
 from gdstudio.ui.panels.global_lr import GlobalLearningRate
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
@@ -198,7 +199,7 @@ class OptimizerPanel(QWidget):
             return
         current = QColor(self._controller.optimizer_colors()[i])
         color = QColorDialog.getColor(current, self, "Optimizer colour")
-        if color.isValid():
+        if color.isValid() and color != current:  # the palette's colour stays unpinned
             config = self._controller.scenario.optimizers[i]
             self._send(i, replace(config, color=color.name()))
 
@@ -249,8 +250,9 @@ class OptimizerPanel(QWidget):
             return
         config = self._controller.scenario.optimizers[i]
         spec = OPTIMIZERS[config.name]
-        given = {h.name: values[h.name] for h in spec.hyperparams
-                 if h.name in config.hyperparameters or values[h.name] != h.default}  # fmt: skip
+        given = kept_keys(
+            values, config.hyperparameters, {h.name: h.default for h in spec.hyperparams}
+        )
         if given.get("lr") != config.hyperparameters.get("lr"):
             self._followers.discard(i)  # a rate typed for this optimizer is its own
         batch = self.batch_size.value() or None

@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from gdstudio.engine.catalog import SCHEDULES
+from gdstudio.ui.panels.exact import kept_keys
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 
 SUGGESTED: dict[str, Callable[[int], dict[str, Any]]] = {
@@ -43,6 +44,8 @@ class ScheduleEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._steps = 0
+        self._shown: Mapping[str, Any] = {}
+        """The optimizer's schedule setting as last shown (its keys are kept as given)."""
         self.combo = QComboBox(
             toolTip="Learning-rate schedule (torch.optim.lr_scheduler)",
             minimumContentsLength=12,
@@ -82,6 +85,7 @@ class ScheduleEditor(QWidget):
     def show_schedule(self, schedule: Mapping[str, Any] | None, steps: int) -> None:
         """Show an optimizer's schedule setting (None: no schedule) for a race of ``steps``."""
         self._steps = steps
+        self._shown = schedule or {}
         name = (schedule or {}).get("name")
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(max(self.combo.findData(name), 0))
@@ -91,7 +95,11 @@ class ScheduleEditor(QWidget):
     def schedule(self) -> dict[str, Any] | None:
         """The schedule the box and form describe; ValueError naming a bad argument."""
         name = self.combo.currentData()
-        return {"name": name, **self.form.values()} if name else None
+        if not name:
+            return None
+        defaults = {p.name: p.default for p in SCHEDULES[name].params if not p.required}
+        given = self._shown if self._shown.get("name") == name else {}
+        return {"name": name, **kept_keys(self.form.values(), given, defaults)}
 
     def show_rates(self, rates: npt.NDArray[np.float64]) -> None:
         """Plot the learning rate of each step, ``rates[k]`` for step k + 1."""

@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from gdstudio.engine.catalog import FUNCTIONS
 from gdstudio.engine.errors import FormulaError, GdstudioError
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.exact import ExactSpinBox, kept_keys
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
 
@@ -31,12 +31,17 @@ NOT_A_FUNCTION = {
 """What the built-in box says while the race is on something else (key: a formula?)."""
 
 
+def _as_lists(domain) -> list[list[float]]:
+    """A domain as the scenario format writes it: [[x0, x1], [y0, y1]]."""
+    return [[float(v) for v in domain[0]], [float(v) for v in domain[1]]]
+
+
 class DomainFields(QWidget):
     """xmin, xmax, ymin, ymax."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.boxes = [QDoubleSpinBox(minimum=-1e4, maximum=1e4, decimals=2) for _ in range(4)]
+        self.boxes = [ExactSpinBox(minimum=-1e4, maximum=1e4, decimals=2) for _ in range(4)]
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for i, (box, tip) in enumerate(zip(self.boxes, ("x min", "x max", "y min", "y max"),
@@ -50,11 +55,11 @@ class DomainFields(QWidget):
     def set_domain(self, domain) -> None:
         """Show ``domain``."""
         for box, v in zip(self.boxes, (*domain[0], *domain[1]), strict=True):
-            box.setValue(float(v))
+            box.set_exact(float(v))
 
     def domain(self) -> list[list[float]]:
-        """The domain as the scenario format writes it."""
-        v = [b.value() for b in self.boxes]
+        """The domain as the scenario format writes it (exact where the user left it)."""
+        v = [b.exact_value() for b in self.boxes]
         return [[v[0], v[1]], [v[2], v[3]]]
 
 
@@ -121,6 +126,7 @@ class SurfacePanel(QWidget):
         self.formula.returnPressed.connect(self.apply_formula)
         self.formula_button.clicked.connect(self.apply_formula)
         self.suggest_button.clicked.connect(self._use_suggested_domain)
+        controller.loaded.connect(self._on_load)
         controller.surface_changed.connect(self._on_surface_change)
         self._on_surface_change()
 
@@ -144,6 +150,14 @@ class SurfacePanel(QWidget):
             self.formula_domain.set_domain(self._controller.domain)
         self.combo.blockSignals(False)
         self._report_nonfinite("expression" in surface)
+
+    def _on_load(self) -> None:
+        """A new scenario: the formula field shows its formula, or nothing (no old draft)."""
+        self.formula.blockSignals(True)
+        self.formula.setText(self._controller.scenario.surface.get("expression", ""))
+        self.formula.blockSignals(False)
+        self.formula_message.clear()
+        self.message.clear()
 
     def _report_nonfinite(self, formula: bool) -> None:
         """Say how much of a formula's domain is not finite, and offer a smaller domain."""
@@ -189,11 +203,17 @@ class SurfacePanel(QWidget):
             self.message.show_error(str(exc))
             return
         name = self.combo.currentData()
-        defaults = FUNCTIONS[name].params
-        surface: dict[str, Any] = {"function": name, "domain": self.domain.domain()}
-        changed = {k: v for k, v in params.items() if v != defaults.get(k)}
-        if changed:
-            surface["params"] = changed
+        if name is None:  # no function chosen (the race is on a formula or a dataset)
+            return
+        current = self._controller.scenario.surface
+        same = current.get("function") == name
+        surface: dict[str, Any] = {"function": name}
+        given = kept_keys(params, current.get("params", {}) if same else (), FUNCTIONS[name].params)
+        if given:
+            surface["params"] = given
+        domain = self.domain.domain()
+        if not same or "domain" in current or domain != _as_lists(self._controller.domain):
+            surface["domain"] = domain
         self._apply(surface, self.message)
 
     def _on_formula_edit(self, text: str) -> None:
