@@ -185,6 +185,36 @@ def test_the_batch_panel_shows_the_loaded_scenario_and_says_when_there_is_no_dat
     assert len(panel.fits) == window.controller.race.n_runners
 
 
+def test_a_new_race_forgets_the_old_races_selected_runner_and_start(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path, preset("01-learning-rate").scenario.to_dict())
+    show(qtbot, window)
+    c, table = window.controller, window.status_table
+    c.pause()
+    rect = table.visualItemRect(table.item(4, 1))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.readout.runner_text.text().startswith("lr 1.2")
+    contour = window.views.contour.plot_widget.viewport()
+    qtbot.mouseClick(contour, Qt.MouseButton.LeftButton, pos=contour_pixel(window, 2.0, 2.0))
+    assert window.views.selected_start == 0 and len(c.scenario.starts) == 1  # selected, not added
+
+    preset_key(qtbot, window, 4)  # local minima: one optimizer from three starts
+    c.pause()
+    assert window.readout.runner_text.text().startswith("GD #1\nStep: ")
+    contour.setFocus()
+    press(qtbot, window, Qt.Key.Key_Delete)  # no start of this race was selected
+    assert len(c.scenario.starts) == 3
+
+
+def test_with_no_optimizer_left_the_settings_show_none(optimizer_panel, qtbot):
+    panel = optimizer_panel
+    for _ in range(2):
+        click_row(qtbot, panel, 0)
+        qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    assert panel._controller.scenario.optimizers == ()
+    assert not panel.settings_box.isEnabled() and panel.settings_box.title() == "Settings"
+    assert panel.form.names() == [] and not panel.schedule.isVisible()
+
+
 # ---------------------------------------------------------------- 9. the formula hint
 def test_the_formula_hint_never_moves_the_use_this_formula_button(qtbot):
     panel = SurfacePanel(RaceController(Scenario.from_dict(TWO)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -234,4 +235,7 @@ class BatchPanel(QWidget):
     def showEvent(self, event) -> None:
         """Catch up when the tab becomes visible (updates are skipped while hidden)."""
         super().showEvent(event)
-        self._on_step()
+        try:  # an exception escaping a Qt override kills this PySide build
+            self._on_step()
+        except Exception:
+            traceback.print_exc()

@@ -157,7 +157,7 @@ class OptimizerPanel(QWidget):
             self.list.setCurrentRow(min(row, self.list.count() - 1))
             self._on_selection_change(self.list.currentRow())
         else:
-            self.settings_box.setEnabled(False)
+            self._on_selection_change(-1)
 
     def _on_item_change(self, item: QListWidgetItem) -> None:
         i = self.list.row(item)
@@ -206,9 +206,14 @@ class OptimizerPanel(QWidget):
     # ------------------------------------------------------------------ settings
     def _on_selection_change(self, i: int) -> None:
         c = self._controller
-        if i < 0 or i >= len(c.scenario.optimizers):
+        if i < 0 or i >= len(c.scenario.optimizers):  # none to show: no old settings either
             self.settings_box.setEnabled(False)
+            self.settings_box.setTitle("Settings")
+            self.description.setText("Add an optimizer (Add ▾) to see its settings.")
+            self.form.set_fields([], {})
+            self.schedule.setVisible(False)
             return
+        self.schedule.setVisible(True)
         self.settings_box.setEnabled(True)
         config = c.scenario.optimizers[i]
         spec = OPTIMIZERS[config.name]
