@@ -365,7 +365,7 @@ class MainWindow(QMainWindow):
         name = f"the changes to {self.path.name}" if self.path else "this race"
         question = f"Save {name} before {'closing' if closing else 'replacing it'}?"
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"{question}\nIf you don't, they are lost.",
+            self, "Unsaved changes", f"{question}\nIf you don't, your changes are lost.",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save,
         )  # fmt: skip

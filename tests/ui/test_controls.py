@@ -597,7 +597,7 @@ def test_quitting_with_unsaved_edits_asks_and_cancel_keeps_the_window(
     edited = window.controller.scenario
     quit_key(qtbot, window)
     assert prompt.asked == [
-        "Save the changes to race.json before closing?\nIf you don't, they are lost."
+        "Save the changes to race.json before closing?\nIf you don't, your changes are lost."
     ]
     assert window.isVisible() and window.controller.scenario == edited
     assert window.windowTitle() == "race.json* — gdstudio"
@@ -657,7 +657,9 @@ def test_an_untitled_race_with_edits_is_not_replaced_by_a_preset_without_asking(
     qtbot.mouseClick(contour, Qt.MouseButton.LeftButton, pos=contour_pixel(window, 1.0, 1.0))
     edited = window.controller.scenario
     preset_key(qtbot, window, 4)
-    assert prompt.asked == ["Save this race before replacing it?\nIf you don't, they are lost."]
+    assert prompt.asked == [
+        "Save this race before replacing it?\nIf you don't, your changes are lost."
+    ]
     assert window.controller.scenario == edited
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the edit
     assert (

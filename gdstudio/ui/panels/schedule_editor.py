@@ -28,8 +28,10 @@ SUGGESTED: dict[str, Callable[[int], dict[str, Any]]] = {
 }
 """Values for the arguments torch requires, from the race's step count: step decay four
 times, exponential decay to 1 % and half a cosine over the race."""
-LOG_RATIO = 20.0
-"""A rate spanning more than this ratio is drawn on a log axis."""
+LOG_RATIO = 5.0
+"""A rate whose maximum is more than this many times its median is drawn on a log axis:
+most of the race runs decades below the start (step and exponential decay), while
+half a cosine or a warm-up reads better on a linear one."""
 
 
 class ScheduleEditor(QWidget):
@@ -65,6 +67,7 @@ class ScheduleEditor(QWidget):
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "lr")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # "lr (x0.001)" misreads as the rate
         self.curve = self.plot.plot(pen=pg.mkPen("#0072b2", width=2))
         self.summary = QLabel(wordWrap=True)
         self.summary.setStyleSheet("color: #555;")
@@ -105,9 +108,14 @@ class ScheduleEditor(QWidget):
         """Plot the learning rate of each step, ``rates[k]`` for step k + 1."""
         steps = np.arange(1, len(rates) + 1)
         finite = rates[np.isfinite(rates)]
-        log = bool(len(finite) and finite.min() > 0 and finite.max() > LOG_RATIO * finite.min())
+        log = bool(len(finite) and finite.min() > 0
+                   and finite.max() > LOG_RATIO * np.median(finite))  # fmt: skip
         self.plot.setLogMode(y=log)
         self.curve.setData(steps, rates)
+        if len(finite) and not log:  # from 0, so a constant rate is a flat line near the top
+            self.plot.setYRange(0.0, max(float(finite.max()), 1e-12) * 1.1, padding=0)
+        else:
+            self.plot.enableAutoRange(axis="y")
         if len(finite):
             first, last = rates[0], rates[-1]
             self.summary.setText(f"Learning rate over the race's {len(rates)} steps: "
