@@ -10,6 +10,7 @@ signal's number) and leave no temporary file behind.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import sys
@@ -29,6 +30,8 @@ EXIT_BAD_INPUT = 2
 LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
 RUN_CHUNK = 64
 """Steps ``run`` makes between looks at whether a signal asked it to stop."""
+APP_MODULES = ("PySide6", "pyqtgraph", "OpenGL", "PIL", "imageio_ffmpeg")
+"""What the ``[app]`` extra installs, by import name: the window and the exporter need them."""
 
 
 class UsageError(Exception):
@@ -48,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gdstudio {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    p_open = sub.add_parser("open", help="open the app on a scenario file")
-    p_open.add_argument("file", type=Path)
+    p_open = sub.add_parser("open", help="open the app, on a scenario file if one is given")
+    p_open.add_argument("file", type=Path, nargs="?")
 
     p_run = sub.add_parser("run", help="run a scenario headless and print the result")
     p_run.add_argument("file", type=Path)
@@ -66,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_list = sub.add_parser("list", help="list built-in functions, optimizers, ...")
     p_list.add_argument("what", choices=LISTS)
     sub.add_parser("demo", help="run a small race headless and print a table")
+    sub.add_parser("diagnostics", help="print versions and whether big races are compiled")
     return parser
 
 
@@ -103,12 +107,27 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         print(demo_table())
         return 0
+    if args.command == "diagnostics":
+        from gdstudio import diagnostics
+
+        timing = diagnostics.probe_compiled_path()
+        print(diagnostics.format_report([*diagnostics.report(), ("Big race", timing)]))
+        return 0
+    require_app_extra()
     if args.command == "export":
         from gdstudio.export.command import export_command
 
         with signals_deferred():
             return export_command(args, _render_export)
     return _cmd_app(args.file if args.command == "open" else None)
+
+
+def require_app_extra() -> None:
+    """Refuse, in one line, to start what needs the ``[app]`` extra when it is not installed."""
+    missing = [name for name in APP_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"gdstudio: the app needs the [app] extra ({', '.join(missing)} "
+                         f"missing): pip install 'gdstudio[app]'")  # fmt: skip
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

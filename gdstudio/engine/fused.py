@@ -25,41 +25,28 @@ directory) so only the first big race on a machine pays for compiling.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from gdstudio.engine import functions, stop
+from gdstudio.engine import compile_cache, functions, stop
 from gdstudio.engine.history import History
 from gdstudio.engine.optimizers import OPTIMIZERS
 from gdstudio.engine.stop import Status, StopRule
 
-
-def _cache_dir() -> Path:
-    """Where compiled kernels are kept, named for the sources they are compiled from.
-
-    Numba checks only a function's own file for changes, and the driver here
-    inlines the formulas of ``functions.py`` and ``stop.py``: a cache named for
-    their contents is never stale.
-    """
-    sources = (functions.__file__, stop.__file__, __file__)
-    digest = hashlib.sha1(b"".join(Path(f).read_bytes() for f in sources))
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "gdstudio" / "numba" / digest.hexdigest()[:16]
-
-
 # Numba reads its cache location when it is imported, so this comes first.
-os.environ.setdefault("NUMBA_CACHE_DIR", str(_cache_dir()))
-import numba  # noqa: E402  (after the cache location is set)
-from numba import types  # noqa: E402
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR",
+    str(compile_cache.kernel_cache_dir(functions.__file__, stop.__file__, __file__)),
+)
+import numba
+from numba import types
 
 FloatArray = npt.NDArray[np.float64]
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -164,13 +151,9 @@ def _all_set(mask) -> bool:
 
 
 @_jit
-def _keep(state, new, mask, full) -> None:
+def _keep(state, new, mask) -> None:
     """Store a block's new optimizer state (two numbers per runner and field) for the stepped runners."""
     for f in range(state.shape[0]):
-        if full:
-            for e in range(state.shape[1]):
-                state[f, e] = new[f, e]
-            continue
         for j in range(mask.shape[0]):
             if mask[j]:
                 state[f, 2 * j] = new[f, 2 * j]
@@ -286,7 +269,10 @@ def _run(
             p, g_opt = _prepare(traj[rows[s], e0:e1], g, prep[s, 0] != 0.0, prep[s, 1],
                                 prep[s, 2], p_prep, g_prep)  # fmt: skip
             kernel(p, g_opt, cur, new, xy, numbers[s])
-            _keep(cur, new, act, full)
+            if full:  # every runner stepped: the new state is the state, no copy needed
+                cur, new = new, cur
+            else:
+                _keep(cur, new, act)
             out = rows[s + 1]
             _record(xy, code, sp, act, full, traj[out, e0:e1], loss[out, lo:hi],
                     gnorm[out, lo:hi], g, k[lo:hi], status[lo:hi], lim, tol, at_limit[s],

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from gdstudio.engine import compile_cache
 from gdstudio.engine.datasets import BatchSchedule
 from gdstudio.engine.functions import BuiltinObjective
 from gdstudio.engine.grouping import Group, Selection, build_groups, runner_states
@@ -388,8 +389,11 @@ class Race:
             return None
         try:
             from gdstudio.engine import fused
-        except (ImportError, OSError):  # no Numba, or its LLVM library does not load (a
-            return None  # stripped bundle): the NumPy path gives the same numbers
+        except (ImportError, OSError, RuntimeError) as exc:
+            # No Numba, its LLVM library does not load, or it cannot cache (no source on
+            # disk): the NumPy path gives the same numbers, and the log says why.
+            compile_cache.record_fallback(exc)
+            return None
         groups = [fused.GroupRows(g.name, g.hp, g.per_runner, g.rows) for g in self._groups]
         return fused.plan(obj.name, obj.params, groups)
 

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdstudio import __version__
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.presets import presets
 from gdstudio.engine.scenario import Scenario, load_scenario, save_scenario
 from gdstudio.ui import session
+from gdstudio.ui.about import AboutDialog
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.keys import FocusKeepsKeys
 from gdstudio.ui.panels.batch_panel import BatchPanel
@@ -40,7 +40,10 @@ from gdstudio.ui.playback_bar import PlaybackBar
 from gdstudio.ui.race_views import RaceViews
 from gdstudio.ui.undo import UndoStack
 
-SCENARIO_FILTER = "gdstudio scenarios (*.json);;All files (*)"
+SCENARIO_SUFFIX = ".gdstudio.json"
+"""New scenario files get this suffix: the desktop's MIME type for scenarios matches it."""
+SCENARIO_FILTER = "gdstudio scenarios (*.gdstudio.json *.json);;All files (*)"
+
 
 START_GRIDS = (3, 5, 8)
 """Sizes offered by Race > Add a Grid of Starts (n × n points)."""
@@ -312,7 +315,7 @@ class MainWindow(QMainWindow):
             return False
         path = Path(name)
         if path.suffix == "":
-            path = path.with_suffix(".json")
+            path = path.with_suffix(SCENARIO_SUFFIX)
         return self.save_to(path)
 
     def save_to(self, path: Path) -> bool:
@@ -436,11 +439,9 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{cells}</table>")
 
     def _show_about(self) -> None:
-        QMessageBox.about(
-            self, "About gdstudio",
-            f"<b>gdstudio {__version__}</b><br>Watch gradient-descent optimizers race on "
-            "loss surfaces.<br>Optimizers follow torch.optim's hyperparameters and numbers.",
-        )  # fmt: skip
+        self.about = AboutDialog(self)
+        self.about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.about.show()
 
     # ------------------------------------------------------------------ session
     def _save_session(self) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QVBoxLayout, QWidget
 
-from gdstudio.engine.grid import Grid, contour_levels, display_heights
+from gdstudio.engine.grid import Grid, contour_levels, display_heights, isoline_segments
 from gdstudio.ui.views.colors import DIVERGED, MINIMUM, START, height_lut
 from gdstudio.ui.views.trails import (
     ColourGroups,
@@ -164,10 +164,12 @@ class ContourView(QWidget):
         trails instead of redrawing (or blending) a dozen separate curves.
         """
         (x0, x1), (y0, y1) = self._domain
-        path = QPainterPath()
-        for level in levels:
-            path.addPath(pg.functions.isocurve(z, float(level), connected=True,
-                                               extendToEdge=True, path=True))  # fmt: skip
+        ends = isoline_segments(z, levels).reshape(-1, 2)
+        path = (
+            pg.arrayToQPath(ends[:, 0], ends[:, 1], connect="pairs")
+            if len(ends)
+            else QPainterPath()
+        )
         item = QGraphicsPathItem(path)
         item.setPen(pg.mkPen(color, width=1))
         item.setTransform(

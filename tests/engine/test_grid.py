@@ -1,0 +1,45 @@
+"""Isolines for the contour map: marching squares, vectorized."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gdstudio.engine.grid import isoline_segments
+
+XS, YS = np.linspace(-2.0, 2.0, 81), np.linspace(-1.0, 3.0, 61)
+X, Y = np.meshgrid(XS, YS, indexing="ij")
+
+
+def to_domain(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid-index coordinates to (x, y)."""
+    return XS[0] + segments[..., 0] * (XS[1] - XS[0]), YS[0] + segments[..., 1] * (YS[1] - YS[0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(-3, 3), st.floats(-3, 3), st.floats(-2, 2))
+def test_a_plane_s_isoline_ends_lie_exactly_on_the_level(p, q, level):
+    # Linear interpolation along the edges is exact for a plane.
+    z = p * X + q * Y
+    x, y = to_domain(isoline_segments(z, [level]))
+    np.testing.assert_allclose(p * x + q * y, level, atol=1e-9)
+
+
+def test_a_bowl_s_isoline_is_a_closed_circle():
+    z = X**2 + (Y - 1.0) ** 2
+    segments = isoline_segments(z, [1.1])  # a level through no grid point
+    x, y = to_domain(segments)
+    assert np.hypot(x, y - 1.0) == pytest.approx(np.sqrt(1.1), abs=2e-3)
+    # closed: every end point is shared by exactly two segments
+    ends, counts = np.unique(np.round(segments.reshape(-1, 2), 9), axis=0, return_counts=True)
+    assert len(ends) == len(segments) and set(counts) == {2}
+
+
+def test_saddle_cells_get_two_segments_and_nan_cells_none():
+    z = np.array([[1.0, 0.0], [0.0, 1.0]])  # corners above, below, above, below: a saddle
+    assert len(isoline_segments(z, [0.5])) == 2
+    z[0, 0] = np.nan
+    assert np.isfinite(isoline_segments(z, [0.5])).all()
+    assert len(isoline_segments(np.full((3, 3), 2.0), [1.0, 3.0])) == 0
