@@ -31,6 +31,11 @@ class ScheduleParam:
     low_open: bool = False
     doc: str = ""
 
+    @property
+    def required(self) -> bool:
+        """True when torch has no default for this argument: the user must give it."""
+        return self.default is REQUIRED
+
 
 @dataclass(frozen=True)
 class ScheduleSpec:

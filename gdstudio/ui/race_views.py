@@ -63,6 +63,7 @@ class RaceViews(QObject):
         controller.surface_changed.connect(self._choose_scale)
         controller.surface_changed.connect(self._on_surface_change)
         controller.runners_changed.connect(self._on_runners_change)
+        controller.loaded.connect(self._forget_selection)
         controller.stepped.connect(self._on_step)
         self.contour.point_clicked.connect(self._add_start)
         self.surface3d.point_picked.connect(self._add_start)
@@ -99,6 +100,10 @@ class RaceViews(QObject):
             method(*args)
         except GdstudioError as exc:
             self.error.emit(str(exc))
+
+    def _forget_selection(self) -> None:
+        """A new race: no start or runner of the old one stays selected (Delete removes none)."""
+        self.selected_start = self.selected_runner = None
 
     def set_log_scale(self, on: bool) -> None:
         """Log scale of the height in the 3D view (and contour levels)."""
@@ -189,6 +194,8 @@ class RaceViews(QObject):
         self.contour.set_starts(starts)
         if self.selected_runner is not None and self.selected_runner >= c.history().n_runners:
             self.selected_runner = None
+        if self.selected_start is not None and self.selected_start >= len(c.scenario.starts):
+            self.selected_start = None
 
     def _on_step(self) -> None:
         h = self.controller.history()

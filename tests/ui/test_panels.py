@@ -72,8 +72,10 @@ def test_adding_an_optimizer_from_the_menu_adds_runners(controller, qtbot):
 def test_global_learning_rate_moves_every_optimizer_without_its_own(controller, qtbot):
     panel = OptimizerPanel(controller)
     qtbot.addWidget(panel)
+    panel.add_menu.findChild(type(panel.add_menu.actions()[0]), "add-rmsprop").trigger()
     panel.set_global_lr(0.02)
-    assert [o.hyperparameters["lr"] for o in controller.scenario.optimizers] == [0.02, 0.02]
+    # The scenario's two optimizers have their own rate; the one added follows the slider.
+    assert [o.hyperparameters["lr"] for o in controller.scenario.optimizers] == [0.1, 0.1, 0.02]
 
 
 def test_bad_formula_shows_its_error_and_keeps_the_surface(controller, qtbot):
