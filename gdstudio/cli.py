@@ -10,6 +10,7 @@ signal's number) and leave no temporary file behind.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import sys
@@ -21,6 +22,9 @@ from gdstudio import __version__
 from gdstudio.termination import Terminated, check_terminated, signals_deferred
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from gdstudio.engine.analysis_results import BasinMap, SweepResult
     from gdstudio.engine.scenario import Scenario
     from gdstudio.export.command import Progress
     from gdstudio.export.options import ExportOptions
@@ -29,6 +33,8 @@ EXIT_BAD_INPUT = 2
 LISTS = ("functions", "optimizers", "schedules", "datasets", "models")
 RUN_CHUNK = 64
 """Steps ``run`` makes between looks at whether a signal asked it to stop."""
+APP_MODULES = ("PySide6", "pyqtgraph", "OpenGL", "PIL", "imageio_ffmpeg")
+"""What the ``[app]`` extra installs, by import name: the window and the exporter need them."""
 
 
 class UsageError(Exception):
@@ -48,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gdstudio {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    p_open = sub.add_parser("open", help="open the app on a scenario file")
-    p_open.add_argument("file", type=Path)
+    p_open = sub.add_parser("open", help="open the app, on a scenario file if one is given")
+    p_open.add_argument("file", type=Path, nargs="?")
 
     p_run = sub.add_parser("run", help="run a scenario headless and print the result")
     p_run.add_argument("file", type=Path)
@@ -63,9 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_arguments(sub.add_parser("export", help="render a scenario to GIF, MP4 or PNG"))
 
+    from gdstudio.export.analysis import add_basins_arguments, add_sweep_arguments
+
+    add_basins_arguments(
+        sub.add_parser(
+            "basins", help="where every start of a grid ends up, per optimizer: PNG, CSV or NPZ"
+        )
+    )
+    add_sweep_arguments(sub.add_parser(
+        "sweep", help="one optimizer at every setting of one or two hyperparameters"))  # fmt: skip
+
     p_list = sub.add_parser("list", help="list built-in functions, optimizers, ...")
     p_list.add_argument("what", choices=LISTS)
     sub.add_parser("demo", help="run a small race headless and print a table")
+    sub.add_parser("diagnostics", help="print versions and whether big races are compiled")
     return parser
 
 
@@ -103,12 +120,33 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         print(demo_table())
         return 0
+    if args.command == "diagnostics":
+        from gdstudio import diagnostics
+
+        timing = diagnostics.probe_compiled_path()
+        print(diagnostics.format_report([*diagnostics.report(), ("Big race", timing)]))
+        return 0
+    require_app_extra()
     if args.command == "export":
         from gdstudio.export.command import export_command
 
         with signals_deferred():
             return export_command(args, _render_export)
+    if args.command in ("basins", "sweep"):
+        from gdstudio.export import analysis
+
+        command = analysis.basins_command if args.command == "basins" else analysis.sweep_command
+        with signals_deferred():
+            return command(args, _analysis_png)
     return _cmd_app(args.file if args.command == "open" else None)
+
+
+def require_app_extra() -> None:
+    """Refuse, in one line, to start what needs the ``[app]`` extra when it is not installed."""
+    missing = [name for name in APP_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"gdstudio: the app needs the [app] extra ({', '.join(missing)} "
+                         f"missing): pip install 'gdstudio[app]'")  # fmt: skip
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -158,7 +196,8 @@ def format_list(what: str) -> str:
     if what == "functions":
         from gdstudio.engine.functions import FUNCTIONS
 
-        rows = [(name, spec.description) for name, spec in FUNCTIONS.items()]
+        rows = [(name, f"{spec.description}; {_minima_text(spec.minima)}")
+                for name, spec in FUNCTIONS.items()]  # fmt: skip
     elif what == "optimizers":
         from gdstudio.engine.optimizers import OPTIMIZERS
 
@@ -180,6 +219,12 @@ def format_list(what: str) -> str:
         rows = [(name, spec.description) for name, spec in MODELS.items()]
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {text}" for name, text in rows)
+
+
+def _minima_text(minima: np.ndarray) -> str:
+    """A function's known minima in order (the basin numbers of ``gdstudio basins``)."""
+    points = [f"{i}: ({x:.6g}, {y:.6g})" for i, (x, y) in enumerate(minima.tolist())]
+    return "minima " + ", ".join(points) if points else "no minimum"
 
 
 def _fmt(value: object) -> str:
@@ -232,6 +277,18 @@ def _render_export(
 
     make_app(["gdstudio-export"])
     return export_scenario(scenario, output, options, progress)
+
+
+def _analysis_png(result: BasinMap | SweepResult) -> bytes:
+    """The app's picture of a basin map or a sweep, as PNG bytes (Qt loads only here)."""
+    from gdstudio.engine.errors import AnalysisError
+
+    try:
+        from gdstudio.ui.export.figures import analysis_png
+    except ImportError as exc:
+        raise AnalysisError(f"PNG output needs the app's packages ({exc.name} is missing: "
+                            "pip install 'gdstudio[app]'); CSV and NPZ do not") from None  # fmt: skip
+    return analysis_png(result)
 
 
 def _cmd_app(file: Path | None) -> int:

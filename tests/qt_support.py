@@ -19,6 +19,19 @@ def isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
+@pytest.fixture(autouse=True)
+def unsaved_edits_discarded(monkeypatch):
+    """Answer "Discard" when a window asks about unsaved edits (closing it at teardown, say).
+
+    A real question is modal and would wait for a click forever. A test of the
+    question patches QMessageBox.question itself.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *_a, **_k: QMessageBox.StandardButton.Discard)  # fmt: skip
+
+
 def open_window(qtbot, tmp_path, scenario: dict):
     """The main window on ``scenario`` (a dict), shown at 1400×900 with private settings."""
     from PySide6.QtCore import QSettings

@@ -41,3 +41,7 @@ class FormulaError(GdstudioError):
 
 class HyperparameterError(GdstudioError):
     """A hyperparameter name or value is invalid, as torch.optim would refuse it."""
+
+
+class AnalysisError(GdstudioError):
+    """A basin map or sweep asked for something the scenario cannot give."""

@@ -164,7 +164,7 @@ def _ill_value(x: Array, y: Array, kappa: float) -> Array:
 
 
 def _ill_grad(x: Array, y: Array, kappa: float) -> tuple[Column, Column]:
-    return x.copy(), kappa * y
+    return +x, kappa * y  # unary plus: a fresh column, and a float for the compiled path
 
 
 def _ill_hess(x: Array, y: Array, kappa: float) -> tuple[Column, Column, Column]:
@@ -509,7 +509,7 @@ def _double_well_value(x: Array, y: Array) -> Array:
 
 
 def _double_well_grad(x: Array, y: Array) -> tuple[Column, Column]:
-    return (x * x - 1.0) * x, y.copy()
+    return (x * x - 1.0) * x, +y
 
 
 def _double_well_hess(x: Array, y: Array) -> tuple[Column, Column, Column]:

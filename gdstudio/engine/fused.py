@@ -15,8 +15,10 @@ NumPy formulas of :mod:`~gdstudio.engine.functions` and the stop rule is
 :func:`gdstudio.engine.stop.point_ok`, each compiled for one point. Plain
 arithmetic with no fast-math rounds the same on one point as on an array: a race
 gives bit-identical results on either path, which ``tests/engine/test_fused.py``
-checks. Per-runner hyperparameters, Newton (which needs the Hessian), formulas,
-datasets and the built-ins not listed in :data:`SURFACES` take the NumPy path.
+checks. Hyperparameters and schedules may differ between a group's entries (a
+sweep): each entry is then a *setting* with its own numbers, and its runners a run
+of their own. Newton (which needs the Hessian), formulas, datasets and the
+built-ins not listed in :data:`SURFACES` take the NumPy path.
 
 Numba is imported only when a race is big enough to use this module; compiled
 kernels are cached on disk (``NUMBA_CACHE_DIR``, by default under the user's cache
@@ -25,41 +27,28 @@ directory) so only the first big race on a machine pays for compiling.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from gdstudio.engine import functions, stop
+from gdstudio.engine import compile_cache, functions, stop
 from gdstudio.engine.history import History
 from gdstudio.engine.optimizers import OPTIMIZERS
 from gdstudio.engine.stop import Status, StopRule
 
-
-def _cache_dir() -> Path:
-    """Where compiled kernels are kept, named for the sources they are compiled from.
-
-    Numba checks only a function's own file for changes, and the driver here
-    inlines the formulas of ``functions.py`` and ``stop.py``: a cache named for
-    their contents is never stale.
-    """
-    sources = (functions.__file__, stop.__file__, __file__)
-    digest = hashlib.sha1(b"".join(Path(f).read_bytes() for f in sources))
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "gdstudio" / "numba" / digest.hexdigest()[:16]
-
-
 # Numba reads its cache location when it is imported, so this comes first.
-os.environ.setdefault("NUMBA_CACHE_DIR", str(_cache_dir()))
-import numba  # noqa: E402  (after the cache location is set)
-from numba import types  # noqa: E402
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR",
+    str(compile_cache.kernel_cache_dir(functions.__file__, stop.__file__, __file__)),
+)
+import numba
+from numba import types
 
 FloatArray = npt.NDArray[np.float64]
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -71,8 +60,9 @@ BLOCK = 1024
 """Runners per block: a block's scratch arrays stay in the L1 cache between passes."""
 
 _vector, _matrix = types.float64[::1], types.float64[:, ::1]
-KERNEL_SIGNATURE = types.void(_vector, _vector, _matrix, _matrix, _vector, _vector)
-"""``kernel(p, g, state, new_state, out, numbers)``, see ``CompiledStep``."""
+_parts = types.uintp[:, ::1]  # unsigned: Numba then knows indices are never negative
+KERNEL_SIGNATURE = types.void(_vector, _vector, _matrix, _matrix, _vector, _matrix, _parts)
+"""``kernel(p, g, state, new_state, out, numbers, parts)``, see ``CompiledStep``."""
 
 _point_ok = _jit(stop.point_ok)
 
@@ -105,6 +95,8 @@ _monkey_value, _monkey_grad = (
     _compiled("monkey_saddle", "value"),
     _compiled("monkey_saddle", "grad"),
 )
+_well_value, _well_grad = _compiled("double_well", "value"), _compiled("double_well", "grad")
+_ill_value, _ill_grad = _compiled("ill_conditioned", "value"), _compiled("ill_conditioned", "grad")
 
 SURFACES = {
     "rosenbrock": (0, ("a", "b")),
@@ -117,18 +109,27 @@ SURFACES = {
     "styblinski_tang": (7, ()),
     "saddle": (8, ()),
     "monkey_saddle": (9, ()),
+    "double_well": (10, ()),
+    "ill_conditioned": (11, ("kappa",)),
 }
 """Built-in functions with a compiled value and gradient: name -> (code, parameter order)."""
 
 
 @_jit
 def _evaluate(code, xy, sp, f, gx, gy) -> None:
-    """The surface ``code`` (see :data:`SURFACES`) at interleaved points: f and its gradient."""
+    """The surface ``code`` (see :data:`SURFACES`) at interleaved points: f and its gradient.
+
+    Rosenbrock, the benchmarks' surface, has a loop of its own: without the other
+    surfaces' branches in it, it vectorizes.
+    """
+    if code == 0:
+        a, b = sp[0], sp[1]
+        for j in range(f.shape[0]):
+            f[j], gx[j], gy[j] = _rosenbrock(xy[2 * j], xy[2 * j + 1], a, b)
+        return
     for j in range(f.shape[0]):
         x, y = xy[2 * j], xy[2 * j + 1]
-        if code == 0:
-            f[j], gx[j], gy[j] = _rosenbrock(x, y, sp[0], sp[1])
-        elif code == 1:
+        if code == 1:
             f[j], (gx[j], gy[j]) = _quadratic_value(x, y), _quadratic_grad(x, y)
         elif code == 2:
             f[j], (gx[j], gy[j]) = _himmelblau_value(x, y), _himmelblau_grad(x, y)
@@ -146,6 +147,10 @@ def _evaluate(code, xy, sp, f, gx, gy) -> None:
             f[j], (gx[j], gy[j]) = _saddle_value(x, y), _saddle_grad(x, y)
         elif code == 9:
             f[j], (gx[j], gy[j]) = _monkey_value(x, y), _monkey_grad(x, y)
+        elif code == 10:
+            f[j], (gx[j], gy[j]) = _well_value(x, y), _well_grad(x, y)
+        elif code == 11:
+            f[j], (gx[j], gy[j]) = _ill_value(x, y, sp[0]), _ill_grad(x, y, sp[0])
 
 
 # ---------------------------------------------------------------- one block
@@ -174,20 +179,46 @@ def _keep(state, new, mask) -> None:
 
 
 @_jit
-def _prepare(p, g, maximize, coupled, factor, p_out, g_out):
+def _prepare(p, g, prep, parts, p_out, g_out):
     """Positions and gradient as the optimizer sees them (``transforms.prepare_grad``,
     ``decay_params``): negated for maximize, plus coupled weight decay, positions
-    shrunk by decoupled decay. Returns ``p``/``g`` themselves where nothing applies."""
-    if maximize or coupled != 0.0:
-        for e in range(g.shape[0]):
-            gi = -g[e] if maximize else g[e]
-            g_out[e] = gi + coupled * p[e] if coupled != 0.0 else gi
+    shrunk by decoupled decay, each part by its setting's row of ``prep`` (maximize,
+    coupled decay, shrink factor). Returns ``p``/``g`` themselves where nothing applies."""
+    maximize = prep[0, 0] != 0.0  # a flag: the same for the whole group
+    decay, shrink = maximize, False
+    for part in range(parts.shape[0]):
+        decay |= prep[parts[part, 2], 1] != 0.0
+        shrink |= prep[parts[part, 2], 2] != 1.0
+    if decay:
+        for part in range(parts.shape[0]):
+            coupled = prep[parts[part, 2], 1]
+            for e in range(parts[part, 0], parts[part, 1]):
+                gi = -g[e] if maximize else g[e]
+                g_out[e] = gi + coupled * p[e] if coupled != 0.0 else gi
         g = g_out
-    if factor != 1.0:
-        for e in range(p.shape[0]):
-            p_out[e] = p[e] * factor
+    if shrink:
+        for part in range(parts.shape[0]):
+            factor = prep[parts[part, 2], 2]
+            for e in range(parts[part, 0], parts[part, 1]):
+                p_out[e] = p[e] * factor
         p = p_out
     return p, g
+
+
+@_jit
+def _cut(entry_of, first, count):
+    """The parts of a block whose state rows start at ``first``: (element start, end,
+    setting) for each stretch of runners of one entry, as the kernels take them."""
+    bounds = [0]
+    for j in range(1, count):
+        if entry_of[first + j] != entry_of[first + j - 1]:
+            bounds.append(j)
+    bounds.append(count)
+    parts = np.empty((len(bounds) - 1, 3), dtype=np.uintp)
+    for i in range(len(bounds) - 1):
+        parts[i, 0], parts[i, 1] = 2 * bounds[i], 2 * bounds[i + 1]
+        parts[i, 2] = entry_of[first + bounds[i]]
+    return parts
 
 
 @_jit
@@ -198,7 +229,9 @@ def _record(
 
     A point that fails :func:`~gdstudio.engine.stop.point_ok` is not recorded and
     its runner stops as diverged; a gradient norm below ``tol`` stops it as
-    converged, the step limit as max_steps.
+    converged, the step limit as max_steps. When every runner stepped (``full``),
+    ``xy`` is the history row ``traj`` itself: the optimizer wrote the points there,
+    where a point that is not recorded only fills a row past its runner's count.
     """
     nb = mask.shape[0]
     f, gx, gy, gn = scratch[0, :nb], scratch[1, :nb], scratch[2, :nb], scratch[3, :nb]
@@ -211,8 +244,6 @@ def _record(
         bad += 0 if ok else 1
     if full and bad == 0 and not at_limit:
         for j in range(nb):
-            traj[2 * j] = xy[2 * j]
-            traj[2 * j + 1] = xy[2 * j + 1]
             grad[2 * j] = gx[j]
             grad[2 * j + 1] = gy[j]
             loss[j] = f[j]
@@ -239,61 +270,66 @@ def _record(
 
 @_jit
 def _run(
-    kernel, run, mask, traj, loss, gnorm, grad, k, status, code, sp, lim, tol, rows, at_limit,
-    state, prep, numbers,
+    kernel, spans, entry_of, mask, traj, loss, gnorm, grad, k, status, code, sp, lim, tol, rows,
+    at_limit, state, prep, numbers,
 ) -> int:  # fmt: skip
-    """Up to ``len(at_limit)`` steps of one contiguous run of a group's runners.
+    """Up to ``len(at_limit)`` steps of one group's runners.
 
-    ``kernel`` is the group's optimizer (see ``CompiledStep``); ``run`` is (first
-    runner, end, first state row). The race arrays come whole, two-wide ones
-    flattened: ``traj`` (capacity, 2R), ``loss`` and ``gnorm`` (capacity, R),
-    ``grad`` (2R); step s reads history row ``rows[s]`` and writes row
-    ``rows[s + 1]``. ``state`` holds the group's state fields flattened, (F, 2n);
-    ``prep[s]`` is (maximize, coupled weight decay, decoupled shrink factor) and
-    ``numbers[s]`` the kernel's numbers for step s. The first step moves the
-    runners in ``mask``, later ones those still running. Each block is taken
-    through every step while it sits in the cache. Returns the number of steps
-    during which some runner moved.
+    ``kernel`` is the group's optimizer (see ``CompiledStep``); ``spans`` is (R, 3):
+    first runner, end and first state row of each contiguous stretch of the
+    group's runners, and ``entry_of[j]`` the setting (entry) of state row j. The
+    race arrays come whole, two-wide ones flattened: ``traj`` (capacity, 2R),
+    ``loss`` and ``gnorm`` (capacity, R), ``grad`` (2R); step s reads history row
+    ``rows[s]`` and writes row ``rows[s + 1]``. ``state`` holds the group's state
+    fields flattened, (F, 2n); ``prep[s]`` is (settings, 3), per setting (maximize,
+    coupled weight decay, decoupled shrink factor), and ``numbers[s]`` the kernel's
+    numbers per setting for step s. The first step moves the runners in ``mask``,
+    later ones those still running. Each block is taken through every step while
+    it sits in the cache. Returns the number of steps during which some runner moved.
     """
-    lo0, hi0, state0 = run[0], run[1], run[2]
     n_fields = state.shape[0]
     made = 0
-    for lo in range(lo0, hi0, BLOCK):
-        hi = min(lo + BLOCK, hi0)
-        nb, e0, e1 = hi - lo, 2 * lo, 2 * hi
-        s0 = 2 * (lo - lo0 + state0)
-        xy, p_prep, g_prep = np.empty(2 * nb), np.empty(2 * nb), np.empty(2 * nb)
-        cur, new = np.empty((n_fields, 2 * nb)), np.empty((n_fields, 2 * nb))
-        for f in range(n_fields):
-            for e in range(2 * nb):
-                cur[f, e] = state[f, s0 + e]
-        scratch = np.empty((4, nb))
-        act = np.empty(nb, dtype=np.bool_)
-        for j in range(nb):
-            act[j] = mask[lo + j]
-        for s in range(at_limit.shape[0]):
-            if s > 0:
-                for j in range(nb):
-                    act[j] = status[lo + j] == _RUNNING
-            full = _all_set(act)
-            if not full and not np.any(act):
-                break
-            g = grad[e0:e1]
-            p, g_opt = _prepare(traj[rows[s], e0:e1], g, prep[s, 0] != 0.0, prep[s, 1],
-                                prep[s, 2], p_prep, g_prep)  # fmt: skip
-            kernel(p, g_opt, cur, new, xy, numbers[s])
-            if full:  # every runner stepped: the new state is the state, no copy needed
-                cur, new = new, cur
-            else:
-                _keep(cur, new, act)
-            out = rows[s + 1]
-            _record(xy, code, sp, act, full, traj[out, e0:e1], loss[out, lo:hi],
-                    gnorm[out, lo:hi], g, k[lo:hi], status[lo:hi], lim, tol, at_limit[s],
-                    scratch)  # fmt: skip
-            made = max(made, s + 1)
-        for f in range(n_fields):
-            for e in range(2 * nb):
-                state[f, s0 + e] = cur[f, e]
+    for r in range(spans.shape[0]):
+        lo0, hi0, state0 = spans[r, 0], spans[r, 1], spans[r, 2]
+        for lo in range(lo0, hi0, BLOCK):
+            hi = min(lo + BLOCK, hi0)
+            nb, e0, e1 = hi - lo, 2 * lo, 2 * hi
+            first = lo - lo0 + state0
+            parts = _cut(entry_of, first, nb)
+            xy, p_prep, g_prep = np.empty(2 * nb), np.empty(2 * nb), np.empty(2 * nb)
+            cur, new = np.empty((n_fields, 2 * nb)), np.empty((n_fields, 2 * nb))
+            for f in range(n_fields):
+                for e in range(2 * nb):
+                    cur[f, e] = state[f, 2 * first + e]
+            scratch = np.empty((4, nb))
+            act = np.empty(nb, dtype=np.bool_)
+            for j in range(nb):
+                act[j] = mask[lo + j]
+            for s in range(at_limit.shape[0]):
+                if s > 0:
+                    for j in range(nb):
+                        act[j] = status[lo + j] == _RUNNING
+                full = _all_set(act)
+                if not full and not np.any(act):
+                    break
+                g = grad[e0:e1]
+                p, g_opt = _prepare(traj[rows[s], e0:e1], g, prep[s], parts, p_prep, g_prep)
+                out = rows[s + 1]
+                # Every runner stepped: the new points go straight into their history row,
+                # and the new state is the state (nothing to copy).
+                moved = traj[out, e0:e1] if full else xy
+                kernel(p, g_opt, cur, new, moved, numbers[s], parts)
+                if full:
+                    cur, new = new, cur
+                else:
+                    _keep(cur, new, act)
+                _record(moved, code, sp, act, full, traj[out, e0:e1], loss[out, lo:hi],
+                        gnorm[out, lo:hi], g, k[lo:hi], status[lo:hi], lim, tol, at_limit[s],
+                        scratch)  # fmt: skip
+                made = max(made, s + 1)
+            for f in range(n_fields):
+                for e in range(2 * nb):
+                    state[f, 2 * first + e] = cur[f, e]
     return made
 
 
@@ -338,28 +374,48 @@ class GroupRows(NamedTuple):
 
     name: str
     hp: dict[str, Any]
-    per_runner: bool
-    """Some hyperparameter differs between the group's runners."""
+    """Hyperparameters per entry of the group: floats, or (entries, 1) arrays where they differ."""
     rows: npt.NDArray[np.intp]
     """The group's runners, sorted (row j of its state is runner rows[j])."""
+    entry_of: npt.NDArray[np.intp]
+    """The entry (setting) of each of the group's runners."""
 
 
 def _step_numbers(
-    group: GroupRows, lrs: list[float], first_step: int
+    group: GroupRows, lrs: FloatArray, first_step: int
 ) -> tuple[FloatArray, FloatArray]:
-    """A group's ``prep`` and kernel ``numbers`` for the steps from ``first_step`` (see :func:`_run`)."""
+    """A group's ``prep`` and kernel ``numbers`` (see :func:`_run`) for the steps from
+    ``first_step``, given its entries' learning rates ``lrs`` (steps, entries)."""
     compiled = OPTIMIZERS[group.name].compiled
     hp = group.hp
-    wd = hp.get("weight_decay", 0.0)
+    count, n_entries = lrs.shape
+    wd = np.broadcast_to(np.reshape(hp.get("weight_decay", 0.0), -1), (n_entries,))
     decoupled = compiled.decoupled_decay(hp)
-    prep = np.empty((len(lrs), 3))
-    prep[:, 0] = float(hp.get("maximize", False))
-    prep[:, 1] = 0.0 if decoupled else wd
-    # 1 − lr·wd in Python floats, as decay_params computes it; 1 leaves positions alone.
-    prep[:, 2] = [1 - lr * wd if decoupled and wd != 0.0 else 1.0 for lr in lrs]
-    numbers = np.array([compiled.numbers(hp, lr, first_step + s) for s, lr in enumerate(lrs)],
-                       dtype=np.float64)  # fmt: skip
+    prep = np.empty((count, n_entries, 3))
+    prep[..., 0] = float(hp.get("maximize", False))
+    prep[..., 1] = 0.0 if decoupled else wd
+    # 1 − lr·wd elementwise, as decay_params computes it; 1 leaves positions alone.
+    prep[..., 2] = np.where(decoupled & (wd != 0.0), 1 - lrs * wd, 1.0)
+    numbers = None
+    for s in range(count):
+        lr = lrs[s]
+        same = bool((lr == lr[0]).all())
+        values = compiled.numbers(hp, float(lr[0]) if same else lr[:, None], first_step + s)
+        if numbers is None:
+            numbers = np.empty((count, n_entries, len(values)))
+        for i, value in enumerate(values):
+            numbers[s, :, i] = np.reshape(value, -1)
+    assert numbers is not None
     return prep, numbers
+
+
+def _spans(group: GroupRows) -> npt.NDArray[np.intp]:
+    """The group's runners cut into contiguous stretches, as :func:`_run` takes them."""
+    rows = group.rows
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    first, end = np.r_[0, breaks], np.r_[breaks, len(rows)]
+    return np.ascontiguousarray(np.column_stack([rows[first], rows[end - 1] + 1, first]),
+                                dtype=np.intp)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -369,8 +425,8 @@ class FusedPlan:
     code: int
     surface_params: FloatArray
     groups: tuple[GroupRows, ...]
-    runs: tuple[tuple[int, npt.NDArray[np.intp]], ...]
-    """Contiguous runs of runners as (group, [first runner, end, first state row])."""
+    spans: tuple[npt.NDArray[np.intp], ...]
+    """Per group, its contiguous stretches of runners (see :func:`_run`)."""
 
     def advance(
         self,
@@ -378,7 +434,7 @@ class FusedPlan:
         mask: npt.NDArray[np.bool_],
         first_step: int,
         states: list[tuple],
-        lrs: list[list[float]],
+        lrs: list[FloatArray],
         rows: npt.NDArray[np.intp],
         at_limit: npt.NDArray[np.bool_],
         rule: StopRule,
@@ -386,8 +442,8 @@ class FusedPlan:
         """Up to ``len(at_limit)`` steps of the runners in ``mask``; see :func:`_run`.
 
         ``first_step`` is the 1-based number of the first step; ``states`` are the
-        groups' optimizer states (updated in place), ``lrs[g][s]`` group g's learning
-        rate at step s. Returns the number of steps made.
+        groups' optimizer states (updated in place), ``lrs[g]`` group g's learning
+        rates, (steps, entries). Returns the number of steps made.
         """
         n = history.traj.shape[1]
         traj = history.traj.reshape(history.traj.shape[0], 2 * n)
@@ -399,12 +455,12 @@ class FusedPlan:
             stacked = np.stack([np.repeat(f, 2 // f.shape[1], axis=1).reshape(-1)
                                 for f in states[index]])  # fmt: skip
             stacks.append(stacked)
-            common = (mask, traj, history.loss, history.gnorm, grad, history.k, history.status,
-                      self.code, self.surface_params, float(rule.max_abs), float(rule.grad_tol),
-                      rows, at_limit, stacked, prep, numbers)  # fmt: skip
+            common = (group.entry_of, mask, traj, history.loss, history.gnorm, grad, history.k,
+                      history.status, self.code, self.surface_params, float(rule.max_abs),
+                      float(rule.grad_tol), rows, at_limit, stacked, prep, numbers)  # fmt: skip
             kernel = _kernel(group.name)
-            tasks += [(kernel, part, *common) for g, run in self.runs if g == index
-                      for part in _split(run, threads())]  # fmt: skip
+            tasks += [(kernel, part[None], *common) for span in self.spans[index]
+                      for part in _split(span, threads())]  # fmt: skip
         if len(tasks) == 1:
             made = _run(*tasks[0])
         else:  # the runs touch disjoint runners, and _run lets go of the GIL
@@ -418,20 +474,11 @@ class FusedPlan:
 def plan(
     surface: str, surface_params: dict[str, float], groups: list[GroupRows]
 ) -> FusedPlan | None:
-    """A :class:`FusedPlan` for a race, or None when some part has no compiled kernel.
-
-    Groups whose hyperparameters differ between runners take the NumPy path.
-    """
+    """A :class:`FusedPlan` for a race, or None when some part has no compiled kernel."""
     if surface not in SURFACES:
         return None
-    runs = []
-    for index, group in enumerate(groups):
-        if group.per_runner or OPTIMIZERS[group.name].compiled is None:
-            return None
-        breaks = np.flatnonzero(np.diff(group.rows) != 1) + 1
-        for first, last in zip(np.r_[0, breaks], np.r_[breaks, len(group.rows)], strict=True):
-            run = (int(group.rows[first]), int(group.rows[last - 1]) + 1, int(first))
-            runs.append((index, np.array(run, dtype=np.intp)))
+    if any(OPTIMIZERS[group.name].compiled is None for group in groups):
+        return None
     code, names = SURFACES[surface]
     params = np.array([surface_params[n] for n in names], dtype=np.float64)
-    return FusedPlan(code, params, tuple(groups), tuple(runs))
+    return FusedPlan(code, params, tuple(groups), tuple(_spans(g) for g in groups))

@@ -108,17 +108,19 @@ def contour_levels(z: Array, count: int = 14) -> Array:
 
 
 def isoline_segments(z: Array, levels: npt.ArrayLike) -> Array:
-    """The isolines of ``z`` at ``levels`` as line segments, shape (2N, 2): point pairs in
-    grid index coordinates (``(i, j)`` is the sample ``z[i, j]``), all levels together.
+    """Every isoline of ``z`` at ``levels`` as straight segments, shape (M, 2, 2).
 
-    Marching squares, vectorized: a cell edge whose ends lie on either side of a level
-    holds a crossing, placed by linear interpolation; a cell with two crossings joins
-    them, a saddle cell with four joins them as its centre value decides. Only the cells
-    a level crosses are looked at closely, so a fine grid costs little more than a coarse one.
+    Coordinates are grid indices (i, j) as floats (``(i, j)`` is the sample
+    ``z[i, j]``), interpolated linearly along the cells' edges: the same lines as
+    pyqtgraph's ``isocurve``. Marching squares, vectorized: a cell edge whose ends lie
+    on either side of a level holds a crossing; a cell with two crossings joins them, a
+    saddle cell with four joins them as its centre value decides. Only the cells a level
+    crosses are looked at closely, so a fine grid costs little more than a coarse one.
+    Segments touching a non-finite height are left out.
     """
     z = np.asarray(z, dtype=np.float64)
     if z.shape[0] < 2 or z.shape[1] < 2:
-        return np.zeros((0, 2))
+        return np.zeros((0, 2, 2))
     pieces = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for level in np.atleast_1d(np.asarray(levels, dtype=np.float64)):
@@ -158,8 +160,6 @@ def isoline_segments(z: Array, levels: npt.ArrayLike) -> Array:
                 if not len(a):
                     continue
                 cells = np.flatnonzero(where)
-                seg = np.empty((2 * len(a), 2))
-                seg[0::2] = points[a, :, cells]
-                seg[1::2] = points[b, :, cells]
-                pieces.append(seg)
-    return np.concatenate(pieces) if pieces else np.zeros((0, 2))
+                pieces.append(np.stack([points[a, :, cells], points[b, :, cells]], axis=1))
+    segments = np.concatenate(pieces) if pieces else np.zeros((0, 2, 2))
+    return segments[np.isfinite(segments).all(axis=(1, 2))]

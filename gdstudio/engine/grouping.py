@@ -31,7 +31,9 @@ class Group:
 
     ``rows`` are runner indices (sorted); ``hp`` holds floats where every member
     agrees and (n, 1) arrays where they differ; ``entry_of`` maps member -> the
-    local index into ``entries`` (the race entries present in this group).
+    local index into ``entries`` (the race entries present in this group), and
+    ``entry_hp`` holds the hyperparameters per entry, floats where every entry
+    agrees and (len(entries), 1) arrays where they differ.
     """
 
     name: str
@@ -40,6 +42,7 @@ class Group:
     entry_of: npt.NDArray[np.intp]
     hp: dict[str, Any]
     state: tuple
+    entry_hp: dict[str, Any]
     covers_all: bool = False
     per_runner: bool = False
     """Some hyperparameter differs between members (held as an (n, 1) array)."""
@@ -51,6 +54,13 @@ class Group:
             return lrs[0]
         per_member = np.asarray(lrs)[self.entry_of][:, None]
         return per_member if local is None else per_member[local]
+
+    def lr_table(self, schedules: Sequence[Schedule], k: int, count: int) -> FloatArray:
+        """The scheduled learning rate of each entry for steps k … k+count−1, (count, entries)."""
+        own = [schedules[e] for e in self.entries]
+        if all(s.constant for s in own):  # a sweep's thousands of entries: no per-step calls
+            return np.tile(np.array([s.base_lr for s in own]), (count, 1))
+        return np.array([[s.lr_at(step) for s in own] for step in range(k, k + count)])
 
     def update(
         self,
@@ -125,15 +135,16 @@ def build_groups(
     groups = []
     for (name, _flags), entry_ids in keys.items():
         rows = np.flatnonzero(np.isin(entry_idx, entry_ids))
-        local = {e: i for i, e in enumerate(entry_ids)}
-        entry_of = np.array([local[int(e)] for e in entry_idx[rows]], dtype=np.intp)
-        hp = {
-            key: _stack_hp([entries[e].hyperparameters[key] for e in entry_ids], entry_of)
-            for key in entries[entry_ids[0]].hyperparameters
-        }
+        local = np.zeros(len(entries), dtype=np.intp)
+        local[entry_ids] = np.arange(len(entry_ids))
+        entry_of = local[entry_idx[rows]]
+        keys = entries[entry_ids[0]].hyperparameters
+        entry_hp = {key: _stack_hp([entries[e].hyperparameters[key] for e in entry_ids])
+                    for key in keys}  # fmt: skip
+        hp = {key: _take(value, entry_of) for key, value in entry_hp.items()}
         init = OPTIMIZERS[name].init(positions[rows], hp)
         fields = [np.array(f, dtype=np.float64, copy=True) for f in init]
-        for pos, r in enumerate(rows.tolist()):
+        for pos, r in enumerate(rows.tolist() if carried else ()):
             if r in carried:
                 for f, saved in zip(fields, carried[r], strict=True):
                     f[pos : pos + 1] = saved
@@ -142,7 +153,7 @@ def build_groups(
             or (isinstance(v, tuple) and any(isinstance(u, np.ndarray) for u in v))
             for v in hp.values()
         )
-        groups.append(Group(name, rows, entry_ids, entry_of, hp, type(init)(*fields),
+        groups.append(Group(name, rows, entry_ids, entry_of, hp, type(init)(*fields), entry_hp,
                             len(rows) == n, per_runner))  # fmt: skip
     return groups
 
@@ -158,20 +169,20 @@ def runner_states(groups: Sequence[Group], runners: npt.NDArray[np.intp]) -> dic
     return out
 
 
-def _stack_hp(values: list[Any], member_entry: npt.NDArray[np.intp]) -> Any:
-    """One hyperparameter over a group's members: a float if all agree, else (n, 1)."""
+def _stack_hp(values: list[Any]) -> Any:
+    """One hyperparameter over a group's entries: a float if all agree, else (entries, 1)."""
     first = values[0]
     if isinstance(first, bool):
         return first
     if isinstance(first, tuple):
-        return tuple(_stack_hp([v[i] for v in values], member_entry) for i in range(len(first)))
+        return tuple(_stack_hp([v[i] for v in values]) for i in range(len(first)))
     if all(v == first for v in values):
         return float(first)
-    return np.asarray(values, dtype=np.float64)[member_entry][:, None]
+    return np.asarray(values, dtype=np.float64)[:, None]
 
 
 def _take(value: Any, sel: npt.NDArray[np.intp]) -> Any:
-    """Rows ``sel`` of a per-member hyperparameter (floats and bools pass through)."""
+    """Rows ``sel`` of a per-entry or per-member hyperparameter (floats and bools pass through)."""
     if isinstance(value, np.ndarray):
         return value[sel]
     if isinstance(value, tuple):

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from gdstudio.engine import compile_cache
 from gdstudio.engine.datasets import BatchSchedule
 from gdstudio.engine.functions import BuiltinObjective
 from gdstudio.engine.grouping import Group, Selection, build_groups, runner_states
@@ -96,6 +97,9 @@ class Race:
     keep_history
         Record every point (the default). Without it only the current point is
         kept (see :mod:`~gdstudio.engine.history`).
+    compile_small
+        Take the compiled path wherever one covers the race, however few its
+        runners (the analysis commands, which race many settings or starts).
     batches
         The batch sequence in batch mode, else None. Every runner sees it, except
         those of entries with their own ``batch_size``, which share a sequence cut
@@ -111,9 +115,11 @@ class Race:
         stop: StopRule | None = None,
         batches: BatchSchedule | None = None,
         keep_history: bool = True,
+        compile_small: bool = False,
     ) -> None:
         self.objective = objective
         self.keep_history = keep_history
+        self.compile_small = compile_small
         self.stop = stop or StopRule()
         self.max_steps = int(max_steps)
         self.batches = batches
@@ -157,6 +163,12 @@ class Race:
     def positions(self) -> FloatArray:
         """Current position per runner, shape (R, 2)."""
         return self._history.positions()
+
+    @property
+    def current_loss(self) -> FloatArray:
+        """Full loss at each runner's current point, shape (R,)."""
+        h = self._history
+        return h.loss[h.row(h.k), np.arange(self.n_runners)]
 
     @property
     def gradients(self) -> FloatArray:
@@ -346,7 +358,7 @@ class Race:
             history.carry(old, new_idx, old_idx)
             states = runner_states(self._groups, old_idx)
             carried = {new: states[o] for new, o in keep.items()}
-        fresh = np.setdiff1d(np.arange(n), new_idx)
+        fresh = np.setdiff1d(np.arange(n), new_idx) if len(keep) else np.arange(n)
         history.traj[0, fresh] = np.tile(self._starts, (n_e, 1))[fresh]
         self._history = history
         self._entry_idx = np.repeat(np.arange(n_e), n_s)
@@ -382,15 +394,19 @@ class Race:
         per-step overhead is lower for a handful of runners.
         """
         obj = self.objective
-        if self.n_runners < FUSED_MIN or self._batch_sets or self._needs_hessian:
+        small = self.n_runners < FUSED_MIN and not self.compile_small
+        if small or self._batch_sets or self._needs_hessian:
             return None
         if not isinstance(obj, BuiltinObjective):
             return None
         try:
             from gdstudio.engine import fused
-        except (ImportError, OSError):  # no Numba, or its LLVM library does not load (a
-            return None  # stripped bundle): the NumPy path gives the same numbers
-        groups = [fused.GroupRows(g.name, g.hp, g.per_runner, g.rows) for g in self._groups]
+        except (ImportError, OSError, RuntimeError) as exc:
+            # No Numba, its LLVM library does not load, or it cannot cache (no source on
+            # disk): the NumPy path gives the same numbers, and the log says why.
+            compile_cache.record_fallback(exc)
+            return None
+        groups = [fused.GroupRows(g.name, g.entry_hp, g.rows, g.entry_of) for g in self._groups]
         return fused.plan(obj.name, obj.params, groups)
 
     def _record_start(self, rows: npt.NDArray[np.intp]) -> None:
@@ -454,9 +470,7 @@ class Race:
         """Up to ``count`` steps from step k in compiled code; 0 if it cannot take them."""
         h = self._history
         steps = range(k, k + max(count, 1))
-        lrs = [[g.lr(self._schedules, s) for s in steps] for g in self._groups]
-        if not all(isinstance(lr, float) for group in lrs for lr in group):
-            return 0  # schedules differ within a group
+        lrs = [g.lr_table(self._schedules, k, len(steps)) for g in self._groups]
         h.ensure_capacity(steps[-1] + 1)
         rows = np.array([h.row(s) for s in range(k, steps[-1] + 2)], dtype=np.intp)
         at_limit = np.array([s + 1 >= self.max_steps for s in steps])

@@ -161,16 +161,19 @@ class Scenario:
         """A copy racing ``steps`` steps, held to the file's limit; errors name ``where``."""
         return replace(self, steps=_integer(steps, where, low=0, high=MAX_STEPS))
 
-    def check_runnable(self, source: str | None = None) -> None:
+    def check_runnable(self, source: str | None = None, records: bool = True) -> None:
         """Refuse a race that a command cannot run now; errors name ``source``.
 
         It needs an optimizer and a start (the app may hold an empty race while
-        the user builds one), and at most :data:`MAX_POINTS` recorded points.
+        the user builds one), and, for a command that ``records`` every point, at
+        most :data:`MAX_POINTS` of them (basin maps and sweeps keep only the last).
         """
         for name, items in (("optimizers", self.optimizers), ("starts", self.starts)):
             if not items:
                 raise ScenarioError(name, f"is empty: a race needs at least one of its {name}",
                                     source)  # fmt: skip
+        if not records:
+            return
         points = (self.steps + 1) * len(self.optimizers) * len(self.starts)
         if points > MAX_POINTS:
             raise ScenarioError(

@@ -31,6 +31,11 @@ class ScheduleParam:
     low_open: bool = False
     doc: str = ""
 
+    @property
+    def required(self) -> bool:
+        """True when torch has no default for this argument: the user must give it."""
+        return self.default is REQUIRED
+
 
 @dataclass(frozen=True)
 class ScheduleSpec:
@@ -159,6 +164,11 @@ class Schedule:
         self.args = args
         self.base_lr = float(base_lr)
         self._lrs = [self.base_lr * self.spec.initial_factor(args)]
+
+    @property
+    def constant(self) -> bool:
+        """True when every step uses the base learning rate."""
+        return self.spec.name == "constant"
 
     def lr_at(self, k: int) -> float:
         """The learning rate of the (k+1)-th optimizer step (after k scheduler steps)."""

@@ -7,6 +7,7 @@ the same function and applies it to one point at a time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -42,6 +43,11 @@ class StopRule:
     grad_tol: float = 1e-6
     max_abs: float = 1e6
 
+    def __post_init__(self) -> None:
+        # point_ok relies on a finite bound to refuse infinite and NaN coordinates too.
+        if not 0 < self.max_abs < math.inf:
+            raise ValueError(f"max_abs must be positive and finite, got {self.max_abs}")
+
     def ok(self, points: npt.NDArray[np.float64], value: Any, grad_norm: Any) -> Any:
         """Rows of ``points`` (shape (N, 2)) that may be recorded, shape (N,)."""
         with np.errstate(invalid="ignore"):
@@ -61,6 +67,6 @@ def point_ok(x: Any, y: Any, value: Any, grad_norm: Any, max_abs: float) -> Any:
     Works on floats and on arrays alike (elementwise), so the compiled path can
     use it as it is.
     """
+    # With max_abs finite, the bound also refuses infinite and NaN coordinates.
     inside = (np.abs(x) <= max_abs) & (np.abs(y) <= max_abs)
-    finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(value) & np.isfinite(grad_norm)
-    return inside & finite
+    return inside & np.isfinite(value) & np.isfinite(grad_norm)

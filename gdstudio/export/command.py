@@ -161,11 +161,11 @@ def _work(render: Render, scenario: Scenario, output: Path, options: ExportOptio
 
 
 def _render(render: Render, scenario: Scenario, output: Path, options: ExportOptions) -> int:
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = ProgressBar("exporting")
 
     def progress(done: int, total: int) -> bool:
         check_terminated()
-        return bar.update(done, total) if bar else True
+        return bar.update(done, total)
 
     try:
         check_terminated()
@@ -173,24 +173,28 @@ def _render(render: Render, scenario: Scenario, output: Path, options: ExportOpt
     except ExportError as exc:
         raise ExportUsageError(str(exc)) from None
     finally:
-        if bar:
-            bar.finish()
+        bar.finish()
     return 0
 
 
-class _ProgressBar:
-    """A one-line progress bar on stderr."""
+class ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
 
-    def __init__(self) -> None:
-        self.total = 1
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = sys.stderr.isatty()
 
     def update(self, done: int, total: int) -> bool:
-        self.total = total
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\rexporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        sys.stderr.flush()
+        """Show ``done`` of ``total``; always True (go on)."""
+        if self.shown:
+            width = 30
+            filled = width * done // max(total, 1)
+            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                             f"{done}/{total}")  # fmt: skip
+            sys.stderr.flush()
         return True
 
     def finish(self) -> None:
-        sys.stderr.write("\n")
+        """End the bar's line."""
+        if self.shown:
+            sys.stderr.write("\n")

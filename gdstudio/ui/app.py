@@ -58,6 +58,7 @@ def build_window(file: Path | None = None) -> MainWindow:
             problems.append(str(exc))
     window = MainWindow(RaceController(scenario), QSettings())
     window.set_path(path)
+    window.set_modified(restored.modified and file is None)
     shown = [p for p in problems if p]
     if shown:
         window.message.show_error("\n".join(shown))

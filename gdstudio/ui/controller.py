@@ -11,8 +11,10 @@ import-linter contract keeps the views and panels off the engine's modules.)
 
 from __future__ import annotations
 
+import functools
+import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,8 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gdstudio.engine import basins, sweep
+from gdstudio.engine.analysis_results import Axis, BasinMap, SweepResult
 from gdstudio.engine.anatomy import RunnerInsight, inspect_runner
 from gdstudio.engine.datasets import Dataset
 from gdstudio.engine.errors import GdstudioError, ScenarioError
@@ -27,12 +31,26 @@ from gdstudio.engine.grid import Grid, sample_grid
 from gdstudio.engine.objective import Domain, Objective
 from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
+from gdstudio.engine.schedules import make_schedule
+from gdstudio.ui.analysis_job import AnalysisJob
+from gdstudio.ui.caption import relabeled, retitled
 from gdstudio.ui.views.colors import runner_palette, shades
 
 FRAME_MS = 33
 """Animation tick: about 30 frames per second."""
 ENGINE_BUDGET_S = 0.008
 """Most engine time one tick may take, so the window keeps answering at any speed."""
+
+
+def _keeping_playhead(edit: Callable[..., None]) -> Callable[..., None]:
+    """Marks an edit of the race: the step shown before it is shown after it (see _after_edit)."""
+
+    @functools.wraps(edit)
+    def wrapper(self: RaceController, *args: Any, **kwargs: Any) -> None:
+        self._playhead = self.shown_step
+        edit(self, *args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,15 @@ class RaceController(QObject):
         Steps per second during play.
     scenario_changed
         Any edit of the scenario (for the window title's "modified" mark).
+    analysis_started(AnalysisJob)
+        A basin map or a sweep is about to compute in the background: connect to
+        the job here to see every one of its signals, even an instant failure.
+    basins_changed
+        A new basin map is ready, or the old one no longer applies (new surface).
+    loaded
+        The scenario was replaced as a whole (new, open, preset), before the
+        signals above: state kept about the old one (which optimizer follows
+        the global learning rate) no longer applies.
     """
 
     surface_changed = Signal()
@@ -95,6 +122,9 @@ class RaceController(QObject):
     playing_changed = Signal(bool)
     speed_changed = Signal(float)
     scenario_changed = Signal()
+    analysis_started = Signal(object)
+    basins_changed = Signal()
+    loaded = Signal()
 
     def __init__(self, scenario: Scenario, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,12 +135,17 @@ class RaceController(QObject):
         self._carry = 0.0
         self._last_tick = 0.0
         self._shown: int | None = None
+        self._playhead = 0
+        """The step shown when the current edit began."""
         self._enabled: list[bool] = []
         self.scenario = scenario
         self.objective: Objective = scenario.objective()
         self._enabled = [True] * len(scenario.optimizers)
         self._edits = 0
         self._insight: tuple[tuple, RunnerInsight] | None = None
+        self._jobs: dict[str, AnalysisJob] = {}
+        self._basin_map: BasinMap | None = None
+        self._sweep: tuple[OptimizerConfig, SweepResult] | None = None
         self.race: Race
         self._rebuild_race()
 
@@ -260,6 +295,49 @@ class RaceController(QObject):
 
         check_formula(text)
 
+    def learning_rates(self, index: int) -> npt.NDArray[np.float64]:
+        """The learning rate optimizer ``index`` uses at each step of the race, shape (steps,).
+
+        Entry k is the rate of step k + 1, under the optimizer's schedule.
+        """
+        entry = self._validated(self.scenario.optimizers[index])
+        schedule = make_schedule(entry.schedule, float(entry.hyperparameters["lr"]))
+        return np.array([schedule.lr_at(k) for k in range(self.planned_steps)], dtype=np.float64)
+
+    def nonfinite_share(self, resolution: int = 101) -> tuple[float, Domain | None]:
+        """The share of the domain where the surface is not finite, and a smaller domain to try.
+
+        Sampled on a resolution × resolution grid. The suggestion is the box around
+        the finite samples, one sample in from each side it cut; None when the
+        surface is finite everywhere, or nowhere.
+        """
+        (x0, x1), (y0, y1) = self.objective.domain
+        xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+        gx, gy = np.meshgrid(xs, ys, indexing="ij")
+        with np.errstate(all="ignore"):
+            z = self.objective.value(np.column_stack([gx.ravel(), gy.ravel()]))
+        finite = np.isfinite(z).reshape(resolution, resolution)
+        share = 1.0 - float(finite.mean())
+        if share == 0.0 or not finite.any():
+            return share, None
+
+        def inside(axis: np.ndarray, values: np.ndarray) -> tuple[float, float]:
+            i, j = np.flatnonzero(axis)[[0, -1]]
+            i, j = (i + 1 if i > 0 else i), (j - 1 if j < resolution - 1 else j)
+            digits = max(0, 1 - math.floor(math.log10(values[1] - values[0])))  # of a sample step
+            return round(float(values[i]), digits), round(float(values[max(i, j)]), digits)
+
+        return share, (inside(finite.any(axis=1), xs), inside(finite.any(axis=0), ys))
+
+    def surface_problem(self, surface: Mapping[str, Any]) -> str | None:
+        """Why the race could not run on ``surface`` (the engine's message), or None if it can."""
+        try:
+            candidate = Scenario.from_dict({**self.scenario.to_dict(), "surface": dict(surface)})
+            build_objective(candidate.surface)
+        except GdstudioError as exc:
+            return str(exc)
+        return None
+
     def runner_insight(self, r: int) -> RunnerInsight | None:
         """Runner r's optimizer state after each step and each step taken apart.
 
@@ -273,6 +351,110 @@ class RaceController(QObject):
         if self._insight is None or self._insight[0] != key:
             self._insight = (key, inspect_runner(self.race, r))
         return self._insight[1]
+
+    # ------------------------------------------------------------------ analysis
+    @property
+    def basin_map(self) -> BasinMap | None:
+        """The last basin map computed for this surface, or None."""
+        return self._basin_map
+
+    def analysis_job(self, kind: str) -> AnalysisJob | None:
+        """The running basin map ('basins') or sweep ('sweep') job, if any."""
+        job = self._jobs.get(kind)
+        return job if job is not None and job.running else None
+
+    def compute_basins(self, resolution: int, domain: Domain | None = None) -> AnalysisJob:
+        """Start a basin map of the enabled optimizers over ``domain`` (by default the
+        surface's), for the race's steps, in the background; a running one is cancelled.
+
+        The result arrives in :attr:`basin_map` with ``basins_changed``.
+        """
+        scenario = self._enabled_scenario()
+        objective = self.objective
+
+        def compute(progress):
+            return basins.scenario_basin_map(scenario, resolution, None, domain, objective,
+                                             progress)  # fmt: skip
+
+        job = self._start_job("basins", compute)
+        job.finished.connect(lambda result: self._on_basins(job, result))
+        return job
+
+    def sweepable(self, index: int) -> list[str]:
+        """The hyperparameter names a sweep of optimizer ``index`` can set."""
+        return sweep.sweepable(self.scenario.optimizers[index].name)
+
+    def hyperparameter_value(self, index: int, name: str) -> float:
+        """Optimizer ``index``'s value of ``name`` (``betas[0]``-style too), defaults filled in."""
+        return sweep.current_value(self.scenario.optimizers[index], name)
+
+    def compute_sweep(self, index: int, x: Axis, y: Axis | None, metric: str) -> AnalysisJob:
+        """Start a sweep of optimizer ``index`` in the background (a running one is cancelled).
+
+        Raises AnalysisError at once for a bad axis; a value the optimizer refuses
+        arrives as the job's ``failed`` message.
+        """
+        sweep.checked_axis(x, "x")
+        if y is not None:
+            sweep.checked_axis(y, "y")
+        scenario, config, objective = self.scenario, self.scenario.optimizers[index], self.objective
+
+        def compute(progress):
+            return sweep.run_sweep(scenario, index, x, y, metric, objective, progress)
+
+        job = self._start_job("sweep", compute)
+        job.finished.connect(lambda result: self._on_sweep(job, config, result))
+        return job
+
+    def add_swept_optimizer(self, x_value: float, y_value: float | None = None) -> None:
+        """Add the last sweep's optimizer with one cell's setting to the race."""
+        if self._sweep is None:
+            return
+        config, result = self._sweep
+        chosen = [(result.x.name, x_value)]
+        if result.y is not None and y_value is not None:
+            chosen.append((result.y.name, y_value))
+        given = dict(config.hyperparameters)
+        for name, value in chosen:
+            given = sweep.with_value(given, config.name, name, float(value))
+        setting = ", ".join(f"{name}={value:.3g}" for name, value in chosen)
+        self.add_optimizer(OptimizerConfig(config.name, given, f"{config.display_label()} "
+                                           f"({setting})", None, config.schedule,
+                                           config.batch_size))  # fmt: skip
+
+    def _start_job(self, kind: str, compute) -> AnalysisJob:
+        old = self._jobs.get(kind)
+        if old is not None:
+            old.cancel()
+        job = AnalysisJob(kind, compute, self)
+        self._jobs[kind] = job
+        self.analysis_started.emit(job)
+        job.start()
+        return job
+
+    def _on_basins(self, job: AnalysisJob, result: BasinMap) -> None:
+        if self._jobs.get("basins") is job:  # not a job the surface has since outdated
+            self._basin_map = result
+            self.basins_changed.emit()
+
+    def _on_sweep(self, job: AnalysisJob, config: OptimizerConfig, result: SweepResult) -> None:
+        if self._jobs.get("sweep") is job:
+            self._sweep = (config, result)
+
+    def _forget_basins(self) -> None:
+        """A new surface: the old basin map no longer applies, and one being computed neither."""
+        job = self._jobs.pop("basins", None)
+        if job is not None:
+            job.cancel()
+        if self._basin_map is not None:
+            self._basin_map = None
+            self.basins_changed.emit()
+
+    def _enabled_scenario(self) -> Scenario:
+        """The scenario with only the optimizers that race."""
+        return self.scenario.with_changes(
+            optimizers=tuple(self.scenario.optimizers[i] for i in self.race_entries())
+        )
 
     # ------------------------------------------------------------------ playback
     def play(self) -> None:
@@ -325,9 +507,12 @@ class RaceController(QObject):
             self.speed_changed.emit(speed)
 
     def scrub(self, step: int) -> None:
-        """Show step ``step`` in every view (pauses play)."""
+        """Show step ``step`` in every view (pauses play), computing the race up to it if needed."""
         self.pause()
-        step = max(0, min(int(step), self.computed_step))
+        step = max(0, min(int(step), self.planned_steps))
+        if step > self.computed_step:
+            self.race.step(step - self.computed_step)
+        step = min(step, self.computed_step)  # every runner may have stopped before
         self._shown = None if step >= self.computed_step else step
         self.stepped.emit()
 
@@ -365,20 +550,44 @@ class RaceController(QObject):
         self._enabled = [True] * len(scenario.optimizers)
         self._shown = None
         self._rebuild_race()
+        self._forget_basins()
+        self.loaded.emit()
         self.surface_changed.emit()
         self._structure_changed()
+
+    @_keeping_playhead
+    def restore(self, scenario: Scenario) -> None:
+        """Go back (or forward) to an earlier state of this race: undo and redo.
+
+        Unlike :meth:`load`, the surface is rebuilt only if it differs, the
+        optimizers keep whether they race when their number is unchanged, and
+        the step on screen stays on screen.
+        """
+        surface_changed = scenario.surface != self.scenario.surface
+        self.objective = scenario.objective() if surface_changed else self.objective
+        self.scenario = scenario
+        if len(self._enabled) != len(scenario.optimizers):
+            self._enabled = [True] * len(scenario.optimizers)
+        self._rebuild_race()
+        if surface_changed:
+            self.surface_changed.emit()
+        self._after_edit()
 
     def set_surface(self, surface: Mapping[str, Any]) -> None:
         """Switch to another surface; the runners restart from their starts."""
         candidate = Scenario.from_dict({**self.scenario.to_dict(), "surface": dict(surface)})
+        if candidate.surface == self.scenario.surface:
+            return  # nothing to change: the race goes on as it was
         objective = build_objective(candidate.surface)
-        self.scenario = candidate
+        self._describe(candidate)
         self.objective = objective
         self._shown = None
         self._rebuild_race()
+        self._forget_basins()
         self.surface_changed.emit()
         self._structure_changed()
 
+    @_keeping_playhead
     def add_start(self, x: float, y: float) -> None:
         """Every enabled optimizer gets a runner at (x, y), caught up with the others."""
         if not (np.isfinite(x) and np.isfinite(y)):
@@ -387,6 +596,7 @@ class RaceController(QObject):
         self.race.add_start((x, y))
         self._after_edit()
 
+    @_keeping_playhead
     def add_start_grid(self, n: int) -> None:
         """n × n start points spread over the surface's domain (in from its edges).
 
@@ -401,6 +611,7 @@ class RaceController(QObject):
         self.race.add_starts(points)
         self._after_edit()
 
+    @_keeping_playhead
     def move_start(self, index: int, x: float, y: float) -> None:
         """Move a start point; its runners restart from there."""
         starts = list(self.scenario.starts)
@@ -409,6 +620,7 @@ class RaceController(QObject):
         self.race.move_start(index, (x, y))
         self._after_edit()
 
+    @_keeping_playhead
     def remove_start(self, index: int) -> None:
         """Remove a start point and its runners."""
         starts = [p for i, p in enumerate(self.scenario.starts) if i != index]
@@ -422,6 +634,7 @@ class RaceController(QObject):
         self._rebuild_race()
         self._structure_changed()
 
+    @_keeping_playhead
     def add_optimizer_named(self, name: str, hyperparameters: Mapping[str, Any]) -> None:
         """Add optimizer ``name`` with these hyperparameters (torch's defaults for the rest)."""
         self.add_optimizer(OptimizerConfig(name, dict(hyperparameters)))
@@ -429,18 +642,19 @@ class RaceController(QObject):
     def add_optimizer(self, config: OptimizerConfig) -> None:
         """Add an optimizer; it races from every start at once."""
         entry = self._validated(config)
-        self.scenario = self.scenario.with_changes(optimizers=(*self.scenario.optimizers, config))
+        self._describe(self.scenario.with_changes(optimizers=(*self.scenario.optimizers, config)))
         self._enabled.append(True)
         self.race.add_entry(entry)
         self._after_edit()
 
+    @_keeping_playhead
     def update_optimizer(self, index: int, config: OptimizerConfig) -> None:
         """Change one optimizer; only its runners re-run from their starts."""
         entry = self._validated(config)
         old = self.scenario.optimizers[index]
         optimizers = list(self.scenario.optimizers)
-        optimizers[index] = config
-        self.scenario = self.scenario.with_changes(optimizers=tuple(optimizers))
+        optimizers[index] = relabeled(old, config)
+        self._describe(self.scenario.with_changes(optimizers=tuple(optimizers)))
         if not self._enabled[index]:
             self._structure_changed()
             return
@@ -449,17 +663,19 @@ class RaceController(QObject):
             self.race.replace_entry(race_index, entry)
         self._after_edit()
 
+    @_keeping_playhead
     def remove_optimizer(self, index: int) -> None:
         """Remove an optimizer and its runners."""
         was_enabled = self._enabled[index]
         race_index = self.race_entries().index(index) if was_enabled else -1
         optimizers = [o for i, o in enumerate(self.scenario.optimizers) if i != index]
-        self.scenario = self.scenario.with_changes(optimizers=tuple(optimizers))
+        self._describe(self.scenario.with_changes(optimizers=tuple(optimizers)))
         del self._enabled[index]
         if was_enabled:
             self.race.remove_entry(race_index)
         self._after_edit()
 
+    @_keeping_playhead
     def set_enabled(self, index: int, enabled: bool) -> None:
         """Include or exclude an optimizer from the race (its settings are kept)."""
         if self._enabled[index] == enabled:
@@ -496,19 +712,28 @@ class RaceController(QObject):
         except (TypeError, ValueError) as exc:
             raise ScenarioError("optimizer", str(exc)) from None
 
+    def _describe(self, edited: Scenario) -> None:
+        """Take the edited scenario, with title, caption and labels that fit it (see caption)."""
+        self.scenario = retitled(self.scenario, edited)
+
     def _set_starts(self, starts: Sequence[tuple[float, float]]) -> None:
         self.scenario = self.scenario.with_changes(starts=tuple(starts))
 
     def _rebuild_race(self) -> None:
-        enabled_only = self.scenario.with_changes(
-            optimizers=tuple(self.scenario.optimizers[i] for i in self.race_entries())
-        )
-        self.race = enabled_only.race(self.objective)
+        self.race = self._enabled_scenario().race(self.objective)
         self._edits += 1
 
     def _after_edit(self) -> None:
-        """Catch new runners up with the race, so every view shows the same step."""
+        """Bring every runner up to the step shown before the edit, and keep showing that step.
+
+        Runners the edit restarted catch up with the others; if it restarted them
+        all, the race is run up to that step, so the user sees the change at the
+        moment they were looking at (not at step 0, nor at the end).
+        """
         self.race.catch_up()
+        if self.computed_step < self._playhead:
+            self.race.step(self._playhead - self.computed_step)
+        self._shown = self._playhead if self._playhead < self.computed_step else None
         self._structure_changed()
 
     def _structure_changed(self) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -20,12 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gdstudio import __version__
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.presets import presets
 from gdstudio.engine.scenario import Scenario, load_scenario, save_scenario
 from gdstudio.ui import session
+from gdstudio.ui.about import AboutDialog
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.keys import FocusKeepsKeys
+from gdstudio.ui.panels.basins_panel import BasinsPanel
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.inline_message import InlineMessage
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
@@ -35,8 +39,12 @@ from gdstudio.ui.panels.status_table import StatusTable
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from gdstudio.ui.playback_bar import PlaybackBar
 from gdstudio.ui.race_views import RaceViews
+from gdstudio.ui.undo import UndoStack
 
-SCENARIO_FILTER = "gdstudio scenarios (*.json);;All files (*)"
+SCENARIO_SUFFIX = ".gdstudio.json"
+"""New scenario files get this suffix: the desktop's MIME type for scenarios matches it."""
+SCENARIO_FILTER = "gdstudio scenarios (*.gdstudio.json *.json);;All files (*)"
+
 
 START_GRIDS = (3, 5, 8)
 """Sizes offered by Race > Add a Grid of Starts (n × n points)."""
@@ -45,6 +53,8 @@ MOUSE_HELP = (
     ("Right-click a start", "remove it"),
 )  # fmt: skip
 """What the mouse does in the views (the keys come from the menus' actions)."""
+BASINS_DOCK_HEIGHT = 380
+"""Height the Basins dock grows to when Race > Basin Map shows it."""
 
 
 class MainWindow(QMainWindow):
@@ -55,7 +65,8 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.settings = settings
         self.path: Path | None = None
-        self.modified = False
+        self._saved: Scenario | None = controller.scenario
+        """The race as last opened or saved (None: not known, e.g. a restored edited race)."""
         self.setWindowTitle("gdstudio")
         self.resize(1600, 1000)
 
@@ -85,6 +96,8 @@ class MainWindow(QMainWindow):
         self.status_table = StatusTable(controller)
         self.readout = Readout(controller)
         self.state_inspector = StateInspector(controller)
+        self.basins_panel = BasinsPanel(controller)
+        self.sweep_dialog = None
         left = [
             self._dock("Optimizers", self.optimizer_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             self._dock("Surface", self.surface_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -93,7 +106,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(left[0], left[1])
         self.tabifyDockWidget(left[1], left[2])
         left[0].raise_()
-        self._dock("Loss", self.views.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        loss = self._dock("Loss", self.views.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.basins_dock = self._dock("Basins", self.basins_panel,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(loss, self.basins_dock)
+        loss.raise_()
         runners = self._dock("Runners", self.status_table, Qt.DockWidgetArea.RightDockWidgetArea)
         readout = self._dock("Readout", self.readout, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(runners, readout, Qt.Orientation.Vertical)
@@ -110,11 +127,16 @@ class MainWindow(QMainWindow):
         self.status_table.runner_selected.connect(self.views.select_runner)
         self.status_table.runner_selected.connect(self.state_inspector.select_runner)
         self.batch_panel.batch_overlay_toggled.connect(self.views.set_batch_overlay)
+        self.basins_panel.compute_requested.connect(self.views.compute_basins)
+        self.basins_panel.overlay_chosen.connect(self.views.set_basin_optimizer)
         self.views.error.connect(self.message.show_error)
         controller.scenario_changed.connect(self._on_scenario_change)
+        self._focus_keys = FocusKeepsKeys(self)
+        QApplication.instance().installEventFilter(self._focus_keys)
 
         self._autosave = QTimer(self, singleShot=True, interval=1000)
         self._autosave.timeout.connect(self._save_session)
+        self.history = UndoStack(controller, self)
         self._build_menus()
         self._restored = self._restore_layout()
         self._show_caption()
@@ -176,6 +198,17 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._refresh_recent()
 
+        edit_menu = bar.addMenu("&Edit")
+        h = self.history
+        self.undo_action = self._action(edit_menu, "&Undo", h.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(edit_menu, "&Redo", h.redo)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        h.changed.connect(self._on_history_change)
+        h.track(self.optimizer_panel.links, self.optimizer_panel.restore_links)
+        self.optimizer_panel.lr_slider.sliderPressed.connect(h.begin_gesture)
+        self.optimizer_panel.lr_slider.sliderReleased.connect(h.end_gesture)  # after the last rate
+        self._on_history_change()
+
         race_menu = bar.addMenu("&Race")
         c = self.controller
         self._action(race_menu, "&Play / Pause", c.toggle_play, QKeySequence(Qt.Key.Key_Space))
@@ -192,6 +225,13 @@ class MainWindow(QMainWindow):
             action = self._action(grid_menu, f"{n} × {n}", lambda _=False, n=n: c.add_start_grid(n))
             action.setToolTip("Starts spread over the map: see which minimum each one reaches")
             action.setObjectName(f"start-grid-{n}")
+        race_menu.addSeparator()
+        self.basin_action = self._action(race_menu, "&Basin Map", self.show_basin_map,
+                                         QKeySequence("Ctrl+B"))  # fmt: skip
+        self.basin_action.setToolTip("Where every start of a dense grid ends up, per optimizer")
+        self.sweep_action = self._action(race_menu, "S&weep…", self.open_sweep,
+                                         QKeySequence("Ctrl+Shift+W"))  # fmt: skip
+        self.sweep_action.setToolTip("One optimizer at every setting of one or two hyperparameters")
 
         presets_menu = bar.addMenu("&Presets")
         for i, p in enumerate(presets()):
@@ -307,7 +347,7 @@ class MainWindow(QMainWindow):
             return False
         path = Path(name)
         if path.suffix == "":
-            path = path.with_suffix(".json")
+            path = path.with_suffix(SCENARIO_SUFFIX)
         return self.save_to(path)
 
     def save_to(self, path: Path) -> bool:
@@ -318,12 +358,31 @@ class MainWindow(QMainWindow):
             self.message.show_error(f"Could not save {path}: {exc.strerror or exc}")
             return False
         self.path = path
-        self.modified = False
+        self._saved = self.controller.scenario
         session.add_recent(self.settings, path)
         self._refresh_recent()
         self._update_title()
         self.message.show_info(f"Saved {path.name}")
         return True
+
+    def show_basin_map(self) -> None:
+        """Race → Basin Map: compute one over the contour map's view and show it on the map
+        and, side by side per optimizer, in the Basins panel."""
+        self.views.compute_basins(self.basins_panel.resolution.currentData())
+        self.views.set_basins_shown(True)
+        self.basins_dock.show()
+        self.basins_dock.raise_()
+        if self.basins_dock.height() < BASINS_DOCK_HEIGHT:  # room for the maps side by side
+            self.resizeDocks([self.basins_dock], [BASINS_DOCK_HEIGHT], Qt.Orientation.Vertical)
+
+    def open_sweep(self) -> None:
+        """Race → Sweep…: the sweep dialog (one, kept open beside the window)."""
+        from gdstudio.ui.panels.sweep_dialog import SweepDialog
+
+        if self.sweep_dialog is None:
+            self.sweep_dialog = SweepDialog(self.controller, self)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
 
     def export_dialog(self) -> None:
         """File → Export Animation."""
@@ -338,19 +397,31 @@ class MainWindow(QMainWindow):
             self.message.show_error(str(exc))
             return
         self.path = path
-        self.modified = False
+        self._saved = self.controller.scenario
         self.message.clear()
         self._show_caption()
         self._update_title()
 
-    def _confirm_discard(self) -> bool:
-        """True when there are no unsaved edits, or the user agrees to drop or save them."""
-        if not self.modified or self.path is None:
-            return True  # an untitled race lives on in the session file anyway
+    @property
+    def modified(self) -> bool:
+        """Whether the race differs from its file (or from how it was loaded, when untitled)."""
+        return self.controller.scenario != self._saved
+
+    def set_modified(self, modified: bool) -> None:
+        """Mark the race as edited since its file was saved (a restored session says so)."""
+        self._saved = None if modified else self.controller.scenario
+        self._update_title()
+
+    def _confirm_discard(self, closing: bool = False) -> bool:
+        """True when there are no unsaved edits, or the user saved or discarded them."""
+        if not self.modified:
+            return True
+        name = f"the changes to {self.path.name}" if self.path else "this race"
+        question = f"Save {name} before {'closing' if closing else 'replacing it'}?"
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save changes to {self.path.name}?",
+            self, "Unsaved changes", f"{question}\nIf you don't, your changes are lost.",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save,
         )  # fmt: skip
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
@@ -360,7 +431,7 @@ class MainWindow(QMainWindow):
         return str(self.path.parent) if self.path else str(Path.home())
 
     def _on_scenario_change(self) -> None:
-        self.modified = True
+        self._show_caption()  # an edit may have retitled the race (see gdstudio.ui.caption)
         self._update_title()
         self._autosave.start()
 
@@ -380,6 +451,14 @@ class MainWindow(QMainWindow):
         self.caption.setVisible(bool(text))
 
     # ------------------------------------------------------------------ actions
+    def _on_history_change(self) -> None:
+        """The Edit menu names what Undo and Redo would do."""
+        h = self.history
+        self.undo_action.setEnabled(h.can_undo())
+        self.undo_action.setText(f"&Undo {h.undo_text()}".rstrip())
+        self.redo_action.setEnabled(h.can_redo())
+        self.redo_action.setText(f"&Redo {h.redo_text()}".rstrip())
+
     def _step_back(self) -> None:
         self.controller.scrub(self.controller.shown_step - 1)
 
@@ -411,22 +490,46 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{cells}</table>")
 
     def _show_about(self) -> None:
-        QMessageBox.about(
-            self, "About gdstudio",
-            f"<b>gdstudio {__version__}</b><br>Watch gradient-descent optimizers race on "
-            "loss surfaces.<br>Optimizers follow torch.optim's hyperparameters and numbers.",
-        )  # fmt: skip
+        self.about = AboutDialog(self)
+        self.about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.about.show()
 
     # ------------------------------------------------------------------ session
     def _save_session(self) -> None:
         try:
-            session.save_last(self.controller.scenario, self.path)
+            session.save_last(self.controller.scenario, self.path, self.modified)
         except OSError as exc:
             self.message.show_error(f"Could not remember this race: {exc.strerror or exc}")
 
+    def _forget_edits(self) -> None:
+        """The user discarded the edits: the session keeps the race as its file has it."""
+        kept = self._saved
+        if kept is None and self.path is not None:
+            try:
+                kept = load_scenario(self.path)
+            except GdstudioError:
+                kept = None
+        try:
+            if kept is None:
+                session.forget_last()
+            else:
+                session.save_last(kept, self.path, False)
+        except OSError:
+            pass  # the next launch starts on a preset: nothing the user kept is lost
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Remember the layout and the race; pause the timer."""
-        self.controller.pause()
-        self._save_layout()
-        self._save_session()
+        """Ask about unsaved edits; then remember the layout and the race."""
+        try:  # an exception escaping a Qt override kills this PySide build
+            self.controller.pause()
+            if not self._confirm_discard(closing=True):
+                event.ignore()
+                return
+            self._autosave.stop()
+            self._save_layout()
+            if self.modified:  # the user chose to discard the edits
+                self._forget_edits()
+            else:
+                self._save_session()
+        except Exception:
+            traceback.print_exc()
         super().closeEvent(event)

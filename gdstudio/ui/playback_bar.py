@@ -6,10 +6,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QSlider,
     QSpinBox,
     QStyle,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -19,8 +21,9 @@ from gdstudio.ui.controller import RaceController
 class PlaybackBar(QWidget):
     """A row of transport controls bound to a :class:`RaceController`.
 
-    The timeline slider spans every computed step; dragging it scrubs all
-    views back through the race.
+    The timeline spans the race's planned steps; the thin bar under it fills
+    with the steps computed so far. Dragging the handle scrubs every view
+    through the race (into the part not computed yet, too: it is computed).
     """
 
     def __init__(self, controller: RaceController, parent: QWidget | None = None) -> None:
@@ -37,9 +40,11 @@ class PlaybackBar(QWidget):
             minimum=1, maximum=2000, value=int(controller.speed), suffix=" steps/s",
             toolTip="How many steps per second the race advances while playing",
         )  # fmt: skip
-        self.timeline = QSlider(Qt.Orientation.Horizontal, toolTip="Scrub back through the race")
+        self.timeline = QSlider(Qt.Orientation.Horizontal, toolTip="Scrub through the race")
         self.timeline.setMinimum(0)
-        self.counter = QLabel(toolTip="Shown step / computed steps")
+        self.computed = QProgressBar(textVisible=False, maximumHeight=4, minimum=0)
+        self.computed.setToolTip("Steps computed so far")
+        self.counter = QLabel(toolTip="Shown step / the race's steps")
         self.counter.setMinimumWidth(120)
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -48,7 +53,11 @@ class PlaybackBar(QWidget):
         for w in (self.play_button, self.step_button, self.reset_button):
             layout.addWidget(w)
         layout.addWidget(self.speed)
-        layout.addWidget(self.timeline, 1)
+        track = QVBoxLayout()
+        track.setSpacing(0)
+        track.addWidget(self.timeline)
+        track.addWidget(self.computed)
+        layout.addLayout(track, 1)
         layout.addWidget(self.counter)
 
         self.play_button.clicked.connect(controller.toggle_play)
@@ -67,11 +76,15 @@ class PlaybackBar(QWidget):
 
     def _on_step_change(self) -> None:
         c = self._controller
+        planned = max(c.planned_steps, c.computed_step)
         self.timeline.blockSignals(True)
-        self.timeline.setMaximum(c.computed_step)
+        self.timeline.setMaximum(planned)
         self.timeline.setValue(c.shown_step)
         self.timeline.blockSignals(False)
-        self.counter.setText(f"step {c.shown_step} / {c.computed_step}")
+        self.computed.setMaximum(max(planned, 1))
+        self.computed.setValue(c.computed_step)
+        self.counter.setText(f"step {c.shown_step} / {planned}")
+        self.counter.setToolTip(f"Shown step / the race's steps ({c.computed_step} computed)")
 
     def _on_speed_change(self, speed: float) -> None:
         self.speed.blockSignals(True)

@@ -14,6 +14,7 @@ from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.grid import HeightScale, contour_levels, wants_log_scale
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
+from gdstudio.ui.views.analysis_colors import basin_rgba, describe_pixel
 from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
 from gdstudio.ui.views.colors import shades
 from gdstudio.ui.views.colour_bar import ColourBar
@@ -38,6 +39,12 @@ def elongated(domain) -> bool:
     (x0, x1), (y0, y1) = domain
     ratio = (x1 - x0) / (y1 - y0)
     return not 1 / ELONGATED <= ratio <= ELONGATED
+
+
+BASIN_RESOLUTION = 256
+"""Starts along each side of the basin map the map's Basins button computes."""
+BASIN_ALPHA = 170
+"""Opacity (of 255) of the basin map over the contour map: the isolines show through."""
 
 
 class RaceViews(QObject):
@@ -67,6 +74,9 @@ class RaceViews(QObject):
         self._batch_overlay = False
         self._scale = HeightScale(False, 0.0, 1.0, 0.0, 1.0)
         self._levels = np.zeros(0)
+        self.basins_shown = False
+        self.basin_optimizer = 0
+        """Which optimizer of the basin map the contour map shows."""
 
         self._loss_update = Throttle(self._update_loss_plot, LOSS_INTERVAL_S, self)
         self._map_update = Throttle(self._fill_map, MAP_INTERVAL_S, self)
@@ -76,12 +86,17 @@ class RaceViews(QObject):
         controller.surface_changed.connect(self._forget_stretch)
         controller.surface_changed.connect(self._on_surface_change)
         controller.runners_changed.connect(self._on_runners_change)
+        controller.loaded.connect(self._forget_selection)
         controller.stepped.connect(self._on_step)
         self.contour.point_clicked.connect(self._add_start)
         self.surface3d.point_picked.connect(self._add_start)
         self.contour.start_moved.connect(self._move_start)
         self.contour.start_removed.connect(self._remove_start)
         self.contour.start_selected.connect(self._select_start)
+        self.contour.basins_toggled.connect(self.set_basins_shown)
+        self.contour.cursor_moved.connect(self._describe_basin)
+        self.contour.cursor_left.connect(lambda: self.contour.show_note(""))
+        controller.basins_changed.connect(self._show_basins)
         self._choose_scale()
         self._on_surface_change()
         self._on_runners_change()
@@ -132,6 +147,10 @@ class RaceViews(QObject):
         """A new surface opens at the default aspect for its domain."""
         self._stretch_choice = None
 
+    def _forget_selection(self) -> None:
+        """A new race: no start or runner of the old one stays selected (Delete removes none)."""
+        self.selected_start = self.selected_runner = None
+
     def set_log_scale(self, on: bool) -> None:
         """Log scale of the height in the 3D view (and contour levels)."""
         self._log_scale = bool(on)
@@ -163,6 +182,39 @@ class RaceViews(QObject):
         self._anatomy_choice = bool(on)
         self._update_anatomy()
 
+    def compute_basins(self, resolution: int = BASIN_RESOLUTION) -> None:
+        """Start a basin map over the part of the surface the contour map shows."""
+        self._apply(self.controller.compute_basins, resolution, self.contour.visible_domain())
+
+    def set_basins_shown(self, on: bool) -> None:
+        """Colour the contour map by basin; with no basin map yet, compute one."""
+        self.basins_shown = bool(on)
+        c = self.controller
+        if self.basins_shown and c.basin_map is None and c.analysis_job("basins") is None:
+            self.compute_basins()
+        self._show_basins()
+
+    def set_basin_optimizer(self, index: int) -> None:
+        """Which optimizer's basins the contour map shows."""
+        self.basin_optimizer = max(0, int(index))
+        self._show_basins()
+
+    def _show_basins(self) -> None:
+        result = self.controller.basin_map
+        self.contour.set_basins_checked(self.basins_shown)
+        if not self.basins_shown or result is None:
+            self.contour.set_basins(None)
+            return
+        index = min(self.basin_optimizer, len(result.labels) - 1)
+        self.contour.set_basins(basin_rgba(result, index, BASIN_ALPHA), result.domain)
+
+    def _describe_basin(self, x: float, y: float) -> None:
+        """Under the pointer, where a runner of the shown optimizer would go from there."""
+        result = self.controller.basin_map
+        pixel = result.pixel_of(x, y) if self.basins_shown and result is not None else None
+        index = min(self.basin_optimizer, len(result.labels) - 1) if result is not None else 0
+        self.contour.show_note("" if pixel is None else describe_pixel(result, index, *pixel))
+
     def set_batch_overlay(self, on: bool) -> None:
         """Show the loss surface of the current mini-batch over the contour map."""
         self._batch_overlay = bool(on)
@@ -192,7 +244,7 @@ class RaceViews(QObject):
         Sampled again only when the view leaves the sampled part of the plane or
         zooms well into it.
         """
-        (x0, x1), (y0, y1) = view = self.contour.visible_rect()
+        (x0, x1), (y0, y1) = view = self.contour.visible_domain()
         have = self.contour.surface_rect
         covered = have.contains(x0, y0) and have.contains(x1, y1)
         if covered and (x1 - x0) > 0.5 * have.width() and (y1 - y0) > 0.5 * have.height():
@@ -214,6 +266,8 @@ class RaceViews(QObject):
         self.contour.set_starts(starts)
         if self.selected_runner is not None and self.selected_runner >= c.history().n_runners:
             self.selected_runner = None
+        if self.selected_start is not None and self.selected_start >= len(c.scenario.starts):
+            self.selected_start = None
 
     def _legend_entries(self) -> list[tuple[list[str], str]]:
         """(the shades its runners wear, label) of each racing optimizer."""

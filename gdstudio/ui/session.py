@@ -37,10 +37,16 @@ def last_session_path() -> Path:
     return data_dir() / "last-session.json"
 
 
-def save_last(scenario: Scenario, path: Path | None) -> None:
-    """Remember the current race (and which file it came from)."""
-    data = {"scenario": scenario.to_dict(), "path": str(path) if path else None}
+def save_last(scenario: Scenario, path: Path | None, modified: bool = False) -> None:
+    """Remember the current race, which file it came from, and whether it was edited since."""
+    data = {"scenario": scenario.to_dict(), "path": str(path) if path else None,
+            "modified": modified}  # fmt: skip
     atomic_write_text(last_session_path(), json.dumps(data, indent=1) + "\n")
+
+
+def forget_last() -> None:
+    """Remember no race: the next launch starts on the first-launch preset."""
+    last_session_path().unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class Restored:
 
     scenario: Scenario
     path: Path | None = None
+    modified: bool = False
+    """The race had edits not saved to its file (the window shows its "*")."""
     problem: str | None = None
     """Why the saved session could not be used, for the window to show; None when it was."""
 
@@ -67,14 +75,14 @@ def restore_last() -> Restored:
     if not os.path.lexists(file):
         return Restored(preset(FIRST_PRESET).scenario)
     try:
-        scenario, path = read_session(file)
+        scenario, path, modified = read_session(file)
     except ScenarioError as exc:
         return Restored(preset(FIRST_PRESET).scenario, problem=_set_aside(file, exc))
-    return Restored(scenario, path)
+    return Restored(scenario, path, modified)
 
 
-def read_session(file: Path) -> tuple[Scenario, Path | None]:
-    """The race saved in a session file and the path it came from.
+def read_session(file: Path) -> tuple[Scenario, Path | None, bool]:
+    """The race saved in a session file, the path it came from, and whether it was edited since.
 
     Raises ScenarioError naming the file and the field (``scenario.steps``, ``path``).
     """
@@ -83,21 +91,24 @@ def read_session(file: Path) -> tuple[Scenario, Path | None]:
     if not isinstance(data, dict) or "scenario" not in data:
         raise ScenarioError("", "not a gdstudio session (no 'scenario' object)", source)
     for key in data:
-        if key not in ("scenario", "path"):
+        if key not in ("scenario", "path", "modified"):
             raise ScenarioError(
-                field_path("", key), "unknown key; valid keys: scenario, path", source
+                field_path("", key), "unknown key; valid keys: scenario, path, modified", source
             )
     path = data.get("path")
     if path is not None and (
         not isinstance(path, str) or "\0" in path or lone_surrogate(path) is not None
     ):
         raise ScenarioError("path", f"must be a file name or null, got {describe(path)}", source)
+    modified = data.get("modified", False)
+    if not isinstance(modified, bool):
+        raise ScenarioError("modified", f"must be true or false, got {describe(modified)}", source)
     try:
         scenario = Scenario.from_dict(data["scenario"])
     except ScenarioError as exc:
         field = f"scenario.{exc.field}" if exc.field else "scenario"
         raise ScenarioError(field, exc.message, source) from None
-    return scenario, Path(path) if path else None
+    return scenario, Path(path) if path else None, modified
 
 
 def _set_aside(file: Path, error: ScenarioError) -> str:

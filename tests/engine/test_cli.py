@@ -7,11 +7,13 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from gdstudio import __version__
 from gdstudio.cli import main
+from gdstudio.engine.race import FUSED_MIN
 
 GOOD = {
     "surface": {"function": "quadratic"},
@@ -158,3 +160,37 @@ def test_run_state_adds_torch_named_state_and_lr_after_each_step(scenario_file, 
 def test_run_state_needs_json(scenario_file, capsys):
     assert main(["run", str(scenario_file), "--state", "--format", "csv"]) == 2
     assert capsys.readouterr().err.strip() == "gdstudio run: --state needs --format json"
+
+
+def test_open_without_a_file_opens_the_app(monkeypatch):
+    import gdstudio.ui.app
+
+    opened = []
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setattr(gdstudio.ui.app, "run_app", lambda file: opened.append(file) or 0)
+    assert main(["open"]) == 0
+    assert main(["open", "race.gdstudio.json"]) == 0
+    assert main([]) == 0
+    assert opened == [None, Path("race.gdstudio.json"), None]
+
+
+@pytest.mark.parametrize("argv", [[], ["open"], ["export", "x.json", "-o", "x.gif"]])
+def test_without_the_app_extra_one_line_says_which_extra_to_install(argv, monkeypatch, capsys):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "PySide6" else real_find_spec(name, *a))  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "PySide6" in err and "pip install 'gdstudio[app]'" in err
+
+
+def test_diagnostics_name_the_versions_and_the_compiled_path(capsys):
+    assert main(["diagnostics"]) == 0
+    out = capsys.readouterr().out
+    assert ["gdstudio:", __version__] in [line.split() for line in out.splitlines()]
+    assert "NumPy:" in out and "Numba:" in out and "PySide6:" in out
+    assert "Compiled path: loaded (Numba" in out
+    assert f"{FUSED_MIN} starts × 100 steps of Adam in" in out

@@ -3,9 +3,9 @@
 import pytest
 
 from tests.qt_support import configure as pytest_configure
-from tests.qt_support import isolated_settings
+from tests.qt_support import isolated_settings, unsaved_edits_discarded
 
-__all__ = ["isolated_settings", "pytest_configure"]
+__all__ = ["isolated_settings", "pytest_configure", "unsaved_edits_discarded"]
 
 
 @pytest.fixture(autouse=True)

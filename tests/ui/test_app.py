@@ -55,7 +55,7 @@ def test_race_advances_on_timer_and_views_agree(window, qtbot):
     qtbot.waitUntil(lambda: c.computed_step >= 20, timeout=5000)
     c.pause()
     step = c.shown_step
-    assert window.playback.counter.text() == f"step {step} / {c.computed_step}"
+    assert window.playback.counter.text() == f"step {step} / {c.planned_steps}"
     assert window.views.contour.shown_step == step
     assert window.views.surface3d.shown_step == step
     assert window.views.loss_plot.shown_step == step

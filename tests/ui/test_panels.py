@@ -73,8 +73,10 @@ def test_adding_an_optimizer_from_the_menu_adds_runners(controller, qtbot):
 def test_global_learning_rate_moves_every_optimizer_without_its_own(controller, qtbot):
     panel = OptimizerPanel(controller)
     qtbot.addWidget(panel)
+    panel.add_menu.findChild(type(panel.add_menu.actions()[0]), "add-rmsprop").trigger()
     panel.set_global_lr(0.02)
-    assert [o.hyperparameters["lr"] for o in controller.scenario.optimizers] == [0.02, 0.02]
+    # The scenario's two optimizers have their own rate; the one added follows the slider.
+    assert [o.hyperparameters["lr"] for o in controller.scenario.optimizers] == [0.1, 0.1, 0.02]
 
 
 def test_bad_formula_shows_its_error_and_keeps_the_surface(controller, qtbot):
@@ -401,3 +403,17 @@ def test_loss_hover_lists_the_lowest_losses_first_and_at_most_ten(qtbot):
     assert rows[0] == "<b>step 3</b>" and rows[-1].startswith("… and ")
     losses = [float(row.split("f = ")[1].split(",")[0]) for row in rows[1:-1]]
     assert len(losses) == 10 and losses == sorted(losses)
+
+
+def test_batch_panel_keeps_a_scenario_s_region_for_the_same_data_only(qtbot):
+    from gdstudio.engine.presets import preset
+
+    c = RaceController(preset("06-ravine").scenario)  # a dataset surface with its own domain
+    panel = BatchPanel(c)
+    qtbot.addWidget(panel)
+    domain = c.scenario.surface["domain"]
+    panel.apply()
+    assert c.scenario.surface["domain"] == domain and c.domain == ((-1.5, 2.5), (-3.0, 2.0))
+    panel.seed.setValue(panel.seed.value() + 1)  # other data: the view fits its own optimum
+    panel.apply()
+    assert "domain" not in c.scenario.surface and c.domain != ((-1.5, 2.5), (-3.0, 2.0))

@@ -149,7 +149,7 @@ def test_reading_any_session_gives_a_race_or_an_error_naming_the_field(scenario,
             file = Path(folder, "last-session.json")
             file.write_text(json.dumps(tree))
             try:
-                race, _ = session.read_session(file)
+                race, _, _ = session.read_session(file)
             except ScenarioError as exc:
                 assert exc.source == str(file)
                 if (

@@ -103,13 +103,13 @@ def test_stretch_to_fill_gives_up_equal_scale_and_says_so(qtbot):
 def test_an_elongated_domain_opens_stretched(qtbot):
     views = map_views(qtbot, RAVINE, (500, 400))
     assert views.stretched and views.contour.stretch
-    (x0, x1), (y0, y1) = views.contour.visible_rect()
+    (x0, x1), (y0, y1) = views.contour.visible_domain()
     assert (x0, x1, y0, y1) == pytest.approx((-20, 20, -1, 1))
 
 
 def test_the_map_shows_the_surface_in_its_margins_at_equal_scale(qtbot):
     views = map_views(qtbot, BOWL, (700, 350))
-    (x0, x1), (y0, y1) = views.contour.visible_rect()
+    (x0, x1), (y0, y1) = views.contour.visible_domain()
     assert x1 - x0 > 1.5 * (y1 - y0)  # wider than the domain: margins left and right
     drawn = views.contour.surface_rect
     assert drawn.left() <= x0 and drawn.right() >= x1
@@ -145,7 +145,7 @@ def test_a_runner_off_the_map_is_drawn_at_its_edge(qtbot):
     views = map_views(qtbot, scenario, (500, 500))
     views.controller.run_to(50)
     assert views.controller.race.status[0] == Status.DIVERGED
-    (x0, x1), (y0, y1) = views.contour.visible_rect()
+    (x0, x1), (y0, y1) = views.contour.visible_domain()
     x, y = views.contour.diverged_markers.getData()
     assert len(x) == 1 and x0 < x[0] < x1 and y0 < y[0] < y1
     assert max(x1 - x[0], y1 - y[0]) < 0.05 * (x1 - x0)  # at the corner it flew out of

@@ -25,6 +25,7 @@ from gdstudio.engine.optimizers.base import (
     CompiledStep,
     HyperParam,
     OptimizerSpec,
+    Scalar,
 )
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
@@ -75,6 +76,26 @@ def moments(exp_avg: Array, exp_avg_sq: Array, g: Array, betas: tuple) -> tuple[
     return lerp(exp_avg, g, 1 - beta1), ema_sq(exp_avg_sq, g, beta2)
 
 
+def _bias1(beta1: Scalar, step: int) -> Scalar:
+    """Adam's first bias correction 1 − β₁ᵗ."""
+    return per_runner(lambda b1: 1 - b1**step, beta1)
+
+
+def _bias2(beta2: Scalar, step: int) -> Scalar:
+    """Adam's second bias correction 1 − β₂ᵗ."""
+    return per_runner(lambda b2: 1 - b2**step, beta2)
+
+
+def _bias2_sqrt(beta2: Scalar, step: int) -> Scalar:
+    """√(1 − β₂ᵗ), as torch computes it (a power, not a square root)."""
+    return per_runner(lambda b2: (1 - b2**step) ** 0.5, beta2)
+
+
+def _nadam_mu(beta1: Scalar, decay: Scalar, step: int) -> Scalar:
+    """NAdam's momentum coefficient μₜ = β₁·(1 − ½·0.96^(t·ψ))."""
+    return per_runner(lambda b1, d: b1 * (1.0 - 0.5 * (0.96 ** (step * d))), beta1, decay)
+
+
 def _decoupled_start(params: Array, grad: Array, lr: Any, hp: dict[str, Any], decoupled: bool):
     """Gradient after maximize/L2 decay, and params after decoupled decay."""
     g = prepare_grad(grad, params, hp, decoupled=decoupled)
@@ -88,8 +109,8 @@ def _adam_step(
     g, params = _decoupled_start(params, grad, lr, hp, decoupled)
     beta1, beta2 = hp["betas"]
     exp_avg, exp_avg_sq = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
-    step_size = lr / per_runner(lambda b1: 1 - b1**step, beta1)
-    bias_correction2_sqrt = per_runner(lambda b2: (1 - b2**step) ** 0.5, beta2)
+    step_size = lr / _bias1(beta1, step)
+    bias_correction2_sqrt = _bias2_sqrt(beta2, step)
     max_sq = state.max_exp_avg_sq
     if hp["amsgrad"]:
         max_sq = np.maximum(max_sq, exp_avg_sq)
@@ -128,9 +149,8 @@ def nadam_update(
     g, params = _decoupled_start(params, grad, lr, hp, hp["decoupled_weight_decay"])
     beta1, beta2 = hp["betas"]
     decay = hp["momentum_decay"]
-    bias_correction2 = per_runner(lambda b2: 1 - b2**step, beta2)
-    mu = per_runner(lambda b1, d: b1 * (1.0 - 0.5 * (0.96 ** (step * d))), beta1, decay)
-    mu_next = per_runner(lambda b1, d: b1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * d))), beta1, decay)
+    bias_correction2 = _bias2(beta2, step)
+    mu, mu_next = _nadam_mu(beta1, decay, step), _nadam_mu(beta1, decay, step + 1)
     mu_product = state.mu_product * mu
     exp_avg, exp_avg_sq = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
     denom = np.sqrt(exp_avg_sq / bias_correction2) + hp["eps"]
@@ -144,6 +164,16 @@ def _rho(beta2: float, step: int) -> tuple[float, float]:
     """RAdam's ρ∞ and ρₜ, the length of the approximated simple moving average."""
     rho_inf = 2 / (1 - beta2) - 1
     return rho_inf, rho_inf - 2 * step * (beta2**step) / (1 - beta2**step)
+
+
+def _rho_t(beta2: Scalar, step: int) -> Scalar:
+    """RAdam's ρₜ (per runner where β₂ is)."""
+    return per_runner(lambda b2: _rho(b2, step)[1], beta2)
+
+
+def _rect(beta2: Scalar, step: int) -> Scalar:
+    """RAdam's rectification term (per runner where β₂ is)."""
+    return per_runner(lambda b2: _rectifier(b2, step), beta2)
 
 
 def _rectifier(beta2: float, step: int) -> float:
@@ -161,14 +191,14 @@ def radam_update(
     g, params = _decoupled_start(params, grad, lr, hp, hp["decoupled_weight_decay"])
     beta1, beta2 = hp["betas"]
     exp_avg, exp_avg_sq = moments(state.exp_avg, state.exp_avg_sq, g, hp["betas"])
-    corrected = exp_avg / per_runner(lambda b1: 1 - b1**step, beta1)
-    rho_t = per_runner(lambda b2: _rho(b2, step)[1], beta2)
+    corrected = exp_avg / _bias1(beta1, step)
+    rho_t = _rho_t(beta2, step)
     new_state = AdamState(exp_avg, exp_avg_sq, state.max_exp_avg_sq)
     plain = params + (-1.0) * (corrected * lr)
     if np.all(rho_t <= 5.0):
         return plain, new_state
-    rect = per_runner(lambda b2: _rectifier(b2, step), beta2)
-    bias_correction2_sqrt = per_runner(lambda b2: (1 - b2**step) ** 0.5, beta2)
+    rect = _rect(beta2, step)
+    bias_correction2_sqrt = _bias2_sqrt(beta2, step)
     adaptive_lr = bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + hp["eps"])
     rectified = params + (-1.0) * (corrected * lr * adaptive_lr * rect)
     if np.all(rho_t > 5.0):
@@ -184,7 +214,7 @@ def adamax_update(
     beta1, beta2 = hp["betas"]
     exp_avg = lerp(state.exp_avg, g, 1 - beta1)
     exp_inf = np.maximum(state.exp_avg_sq * beta2, np.abs(g) + hp["eps"])
-    clr = lr / per_runner(lambda b1: 1 - b1**step, beta1)
+    clr = lr / _bias1(beta1, step)
     return params + (-clr) * exp_avg / exp_inf, AdamState(exp_avg, exp_inf, state.max_exp_avg_sq)
 
 
@@ -345,113 +375,122 @@ def lion_torch_state(state: LionState, hp: dict[str, Any], step: int) -> dict[st
 # depends on whether its weight w = 1 − β₁ is below 0.5 (see transforms.lerp).
 
 
-def adam_kernel(p, g, state, new_state, out, c) -> None:
+def adam_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`adam_update` (and AdamW's) for one block."""
-    w, beta2, c2, step_size, bc2_sqrt, eps, amsgrad = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
     m, v, vmax = state[0], state[1], state[2]
-    for e in range(p.shape[0]):
-        gi, mi = g[e], m[e]
-        mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
-        vv = (c2 * gi) * gi + v[e] * beta2
-        top = vmax[e]
-        if amsgrad != 0.0:
-            top = vv if (vv > top or vv != vv) else top  # np.maximum: NaN wins
-        new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, top
-        denom = math.sqrt(top if amsgrad != 0.0 else vv) / bc2_sqrt + eps
-        out[e] = ((-step_size) * mm) / denom + p[e]
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        w, beta2, c2, step_size, bc2_sqrt, eps, amsgrad = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi, mi = g[e], m[e]
+            mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
+            vv = (c2 * gi) * gi + v[e] * beta2
+            top = vmax[e]
+            if amsgrad != 0.0:
+                top = vv if (vv > top or vv != vv) else top  # np.maximum: NaN wins
+            new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, top
+            denom = math.sqrt(top if amsgrad != 0.0 else vv) / bc2_sqrt + eps
+            out[e] = ((-step_size) * mm) / denom + p[e]
 
 
-def adam_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def adam_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`adam_kernel` reads for one step, as :func:`_adam_step` computes them."""
     beta1, beta2 = hp["betas"]
-    return (1 - beta1, beta2, 1 - beta2, lr / (1 - beta1**step), (1 - beta2**step) ** 0.5,
+    return (1 - beta1, beta2, 1 - beta2, lr / _bias1(beta1, step), _bias2_sqrt(beta2, step),
             hp["eps"], float(hp["amsgrad"]))  # fmt: skip
 
 
-def nadam_kernel(p, g, state, new_state, out, c) -> None:
+def nadam_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`nadam_update` for one block (the μ product comes in both columns)."""
-    w, beta2, c2, eps, bc2, mu, mu_next, lr_now, lr_next = c[0], c[1], c[2], c[3], c[4], c[5], \
-        c[6], c[7], c[8]  # fmt: skip
     m, v, mu_product = state[0], state[1], state[2]
-    for e in range(p.shape[0]):
-        gi, mi = g[e], m[e]
-        mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
-        vv = (c2 * gi) * gi + v[e] * beta2
-        prod = mu_product[e] * mu
-        new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, prod
-        denom = math.sqrt(vv / bc2) + eps
-        moved = p[e] + ((lr_now / (1.0 - prod)) * gi) / denom
-        out[e] = moved + ((lr_next / (1.0 - prod * mu_next)) * mm) / denom
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        w, beta2, c2, eps, bc2, mu, mu_next, lr_now, lr_next = c[0], c[1], c[2], c[3], c[4], c[5], \
+            c[6], c[7], c[8]  # fmt: skip
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi, mi = g[e], m[e]
+            mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
+            vv = (c2 * gi) * gi + v[e] * beta2
+            prod = mu_product[e] * mu
+            new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, prod
+            denom = math.sqrt(vv / bc2) + eps
+            moved = p[e] + ((lr_now / (1.0 - prod)) * gi) / denom
+            out[e] = moved + ((lr_next / (1.0 - prod * mu_next)) * mm) / denom
 
 
-def nadam_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def nadam_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`nadam_kernel` reads for one step, as :func:`nadam_update` computes them."""
     beta1, beta2 = hp["betas"]
     decay = hp["momentum_decay"]
-    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
-    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))
-    return (1 - beta1, beta2, 1 - beta2, hp["eps"], 1 - beta2**step, mu, mu_next,
+    mu, mu_next = _nadam_mu(beta1, decay, step), _nadam_mu(beta1, decay, step + 1)
+    return (1 - beta1, beta2, 1 - beta2, hp["eps"], _bias2(beta2, step), mu, mu_next,
             -lr * (1.0 - mu), -lr * mu_next)  # fmt: skip
 
 
-def radam_kernel(p, g, state, new_state, out, c) -> None:
+def radam_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`radam_update` for one block."""
-    w, beta2, c2, eps, bc1, lr, bc2_sqrt, rect, rectify = c[0], c[1], c[2], c[3], c[4], c[5], \
-        c[6], c[7], c[8] != 0.0  # fmt: skip
     m, v = state[0], state[1]
-    for e in range(p.shape[0]):
-        gi, mi = g[e], m[e]
-        mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
-        vv = (c2 * gi) * gi + v[e] * beta2
-        new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, state[2, e]
-        scaled = (mm / bc1) * lr
-        if rectify:
-            scaled = (scaled * (bc2_sqrt / (math.sqrt(vv) + eps))) * rect
-        out[e] = p[e] + (-1.0) * scaled
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        w, beta2, c2, eps, bc1, lr, bc2_sqrt, rect, rectify = c[0], c[1], c[2], c[3], c[4], c[5], \
+            c[6], c[7], c[8] != 0.0  # fmt: skip
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi, mi = g[e], m[e]
+            mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
+            vv = (c2 * gi) * gi + v[e] * beta2
+            new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, state[2, e]
+            scaled = (mm / bc1) * lr
+            if rectify:
+                scaled = (scaled * (bc2_sqrt / (math.sqrt(vv) + eps))) * rect
+            out[e] = p[e] + (-1.0) * scaled
 
 
-def radam_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def radam_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`radam_kernel` reads for one step, as :func:`radam_update` computes them."""
     beta1, beta2 = hp["betas"]
-    rectify = _rho(beta2, step)[1] > 5.0
-    return (1 - beta1, beta2, 1 - beta2, hp["eps"], 1 - beta1**step, lr,
-            (1 - beta2**step) ** 0.5 if rectify else 0.0,
-            _rectifier(beta2, step) if rectify else 0.0, float(rectify))  # fmt: skip
+    rectify = _rho_t(beta2, step) > 5.0
+    return (1 - beta1, beta2, 1 - beta2, hp["eps"], _bias1(beta1, step), lr,
+            np.where(rectify, _bias2_sqrt(beta2, step), 0.0),
+            np.where(rectify, _rect(beta2, step), 0.0), np.where(rectify, 1.0, 0.0))  # fmt: skip
 
 
-def adamax_kernel(p, g, state, new_state, out, c) -> None:
+def adamax_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`adamax_update` for one block (the infinity norm sits in ``exp_avg_sq``)."""
-    w, beta2, eps, clr = c[0], c[1], c[2], c[3]
     m, u = state[0], state[1]
-    for e in range(p.shape[0]):
-        gi, mi = g[e], m[e]
-        mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
-        decayed, fresh = u[e] * beta2, abs(gi) + eps
-        top = decayed if (decayed > fresh or decayed != decayed) else fresh  # np.maximum
-        new_state[0, e], new_state[1, e], new_state[2, e] = mm, top, state[2, e]
-        out[e] = p[e] + ((-clr) * mm) / top
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        w, beta2, eps, clr = c[0], c[1], c[2], c[3]
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi, mi = g[e], m[e]
+            mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
+            decayed, fresh = u[e] * beta2, abs(gi) + eps
+            top = decayed if (decayed > fresh or decayed != decayed) else fresh  # np.maximum
+            new_state[0, e], new_state[1, e], new_state[2, e] = mm, top, state[2, e]
+            out[e] = p[e] + ((-clr) * mm) / top
 
 
-def adamax_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def adamax_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`adamax_kernel` reads for one step."""
     beta1, beta2 = hp["betas"]
-    return 1 - beta1, beta2, hp["eps"], lr / (1 - beta1**step)
+    return 1 - beta1, beta2, hp["eps"], lr / _bias1(beta1, step)
 
 
-def lion_kernel(p, g, state, new_state, out, c) -> None:
+def lion_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`lion_update` for one block."""
-    lr, beta1, c1, beta2, c2 = c[0], c[1], c[2], c[3], c[4]
     m = state[0]
-    for e in range(p.shape[0]):
-        gi, mi = g[e], m[e]
-        mix = mi * beta1 + gi * c1
-        # np.sign: NaN stays NaN and both zeros give +0.0
-        direction = 1.0 if mix > 0.0 else (-1.0 if mix < 0.0 else (mix if mix != mix else 0.0))
-        new_state[0, e] = mi * beta2 + gi * c2
-        out[e] = p[e] - lr * direction
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        lr, beta1, c1, beta2, c2 = c[0], c[1], c[2], c[3], c[4]
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi, mi = g[e], m[e]
+            mix = mi * beta1 + gi * c1
+            # np.sign: NaN stays NaN and both zeros give +0.0
+            direction = 1.0 if mix > 0.0 else (-1.0 if mix < 0.0 else (mix if mix != mix else 0.0))
+            new_state[0, e] = mi * beta2 + gi * c2
+            out[e] = p[e] - lr * direction
 
 
-def lion_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def lion_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`lion_kernel` reads for one step."""
     beta1, beta2 = hp["betas"]
     return lr, beta1, 1 - beta1, beta2, 1 - beta2

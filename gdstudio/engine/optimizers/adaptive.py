@@ -27,6 +27,7 @@ from gdstudio.engine.optimizers.base import (
     CompiledStep,
     HyperParam,
     OptimizerSpec,
+    Scalar,
 )
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
@@ -93,10 +94,18 @@ def rmsprop_update(
     avg = avg + hp["eps"]
     momentum = hp["momentum"]
     buf = state.momentum_buffer
-    if nonzero(momentum):
-        buf = buf * momentum + g / avg
-        return params - lr * buf, RMSpropState(square_avg, grad_avg, buf)
-    return params + (-lr) * g / avg, RMSpropState(square_avg, grad_avg, buf)
+
+    def plain() -> Array:
+        return params + (-lr) * g / avg
+
+    if not nonzero(momentum):
+        return plain(), RMSpropState(square_avg, grad_avg, buf)
+    new_buf = buf * momentum + g / avg
+    moved = params - lr * new_buf
+    if np.ndim(momentum):  # rows with momentum 0 step as without momentum, as in torch
+        still = momentum == 0
+        moved, new_buf = np.where(still, plain(), moved), np.where(still, buf, new_buf)
+    return moved, RMSpropState(square_avg, grad_avg, new_buf)
 
 
 class AdadeltaState(NamedTuple):
@@ -194,63 +203,69 @@ def adadelta_torch_state(state: AdadeltaState, hp: dict[str, Any], step: int) ->
 # in the same order of operations.
 
 
-def adagrad_kernel(p, g, state, new_state, out, c) -> None:
+def adagrad_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`adagrad_update` for one block."""
-    clr, eps = c[0], c[1]
     total = state[0]
-    for e in range(p.shape[0]):
-        gi = g[e]
-        t = total[e] + gi * gi
-        new_state[0, e] = t
-        out[e] = p[e] + ((-clr) * gi) / (math.sqrt(t) + eps)
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        clr, eps = c[0], c[1]
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi = g[e]
+            t = total[e] + gi * gi
+            new_state[0, e] = t
+            out[e] = p[e] + ((-clr) * gi) / (math.sqrt(t) + eps)
 
 
-def adagrad_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def adagrad_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`adagrad_kernel` reads for one step."""
     return lr / (1 + (step - 1) * hp["lr_decay"]), hp["eps"]
 
 
-def rmsprop_kernel(p, g, state, new_state, out, c) -> None:
+def rmsprop_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`rmsprop_update` for one block."""
-    lr, alpha, w, eps, momentum, centered = c[0], c[1], c[2], c[3], c[4], c[5] != 0.0
     sq, avg_g, buf = state[0], state[1], state[2]
-    for e in range(p.shape[0]):
-        gi = g[e]
-        s = (w * gi) * gi + sq[e] * alpha
-        a = avg_g[e]
-        if centered:  # torch's lerp with weight w = 1 − α
-            a = (gi - a) * w + a if w < 0.5 else gi - (gi - a) * (1.0 - w)
-            root = math.sqrt(s + (-a) * a) + eps
-        else:
-            root = math.sqrt(s) + eps
-        b = buf[e]
-        if momentum != 0.0:
-            b = b * momentum + gi / root
-            out[e] = p[e] - lr * b
-        else:
-            out[e] = p[e] + ((-lr) * gi) / root
-        new_state[0, e], new_state[1, e], new_state[2, e] = s, a, b
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        lr, alpha, w, eps, momentum, centered = c[0], c[1], c[2], c[3], c[4], c[5] != 0.0
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi = g[e]
+            s = (w * gi) * gi + sq[e] * alpha
+            a = avg_g[e]
+            if centered:  # torch's lerp with weight w = 1 − α
+                a = (gi - a) * w + a if w < 0.5 else gi - (gi - a) * (1.0 - w)
+                root = math.sqrt(s + (-a) * a) + eps
+            else:
+                root = math.sqrt(s) + eps
+            b = buf[e]
+            if momentum != 0.0:
+                b = b * momentum + gi / root
+                out[e] = p[e] - lr * b
+            else:
+                out[e] = p[e] + ((-lr) * gi) / root
+            new_state[0, e], new_state[1, e], new_state[2, e] = s, a, b
 
 
-def rmsprop_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def rmsprop_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`rmsprop_kernel` reads for one step."""
     alpha = hp["alpha"]
     return lr, alpha, 1 - alpha, hp["eps"], hp["momentum"], float(hp["centered"])
 
 
-def adadelta_kernel(p, g, state, new_state, out, c) -> None:
+def adadelta_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`adadelta_update` for one block."""
-    lr, rho, w, eps = c[0], c[1], c[2], c[3]
     sq, acc = state[0], state[1]
-    for e in range(p.shape[0]):
-        gi = g[e]
-        s = (w * gi) * gi + sq[e] * rho
-        delta = (math.sqrt(acc[e] + eps) / math.sqrt(s + eps)) * gi
-        new_state[0, e], new_state[1, e] = s, (w * delta) * delta + acc[e] * rho
-        out[e] = p[e] + (-lr) * delta
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        lr, rho, w, eps = c[0], c[1], c[2], c[3]
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi = g[e]
+            s = (w * gi) * gi + sq[e] * rho
+            delta = (math.sqrt(acc[e] + eps) / math.sqrt(s + eps)) * gi
+            new_state[0, e], new_state[1, e] = s, (w * delta) * delta + acc[e] * rho
+            out[e] = p[e] + (-lr) * delta
 
 
-def adadelta_numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def adadelta_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`adadelta_kernel` reads for one step."""
     return lr, hp["rho"], 1 - hp["rho"], hp["eps"]
 

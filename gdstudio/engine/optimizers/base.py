@@ -84,9 +84,9 @@ CheckFn = Callable[[Hyperparams], None]
 class CompiledStep:
     """An optimizer's update written for the compiled path of big races.
 
-    ``kernel(p, g, state, new_state, out, c)`` is plain Python, a loop over one
-    block of m runners that :mod:`gdstudio.engine.fused` compiles with Numba (so
-    it may use only arithmetic, ``math`` and NumPy functions of floats). ``p`` and
+    ``kernel(p, g, state, new_state, out, numbers, parts)`` is plain Python, a loop
+    over one block of m runners that :mod:`gdstudio.engine.fused` compiles with Numba
+    (so it may use only arithmetic, ``math`` and NumPy functions of floats). ``p`` and
     ``g`` are positions and gradients, (2m,) with x and y interleaved, the
     gradient already negated for ``maximize`` and holding coupled weight decay,
     and the positions already shrunk by decoupled weight decay (the compiled path
@@ -94,15 +94,21 @@ class CompiledStep:
     ``decay_params`` do); ``state`` is the state fields before the step, (F, 2m),
     in the order of the spec's state NamedTuple (an (n, 1) field comes repeated
     to two columns); the kernel writes every field of ``new_state`` and the new
-    positions into ``out``. ``c`` holds the step's numbers, ``numbers(hp, lr, step)``,
-    which are computed in Python floats exactly as the NumPy update computes them.
+    positions into ``out``. The block comes in ``parts``, rows of (first element,
+    end, setting): elements first … end−1 use the step's numbers of that setting,
+    ``numbers[setting]``, which ``numbers(hp, lr, step)`` computes exactly as the
+    NumPy update computes them. A race of one setting has one part per block; in a
+    sweep each entry is a setting, and ``numbers`` sees its hyperparameters and
+    ``lr`` as (k, 1) arrays, one row per setting: elementwise arithmetic rounds as
+    Python floats do, and powers go through
+    :func:`~gdstudio.engine.optimizers.transforms.per_runner`.
 
     The kernel must repeat the NumPy update's order of operations: the two paths
     give the same numbers bit for bit (``tests/engine/test_fused.py``).
     """
 
     kernel: Callable[..., None]
-    numbers: Callable[[Hyperparams, float, int], tuple[float, ...]]
+    numbers: Callable[[Hyperparams, Scalar, int], tuple[Scalar, ...]]
     decoupled_decay: Callable[[Hyperparams], bool] = lambda hp: False
     """Whether weight decay shrinks the positions (AdamW) instead of adding to the gradient."""
 

@@ -22,6 +22,7 @@ from gdstudio.engine.optimizers.base import (
     CompiledStep,
     HyperParam,
     OptimizerSpec,
+    Scalar,
 )
 from gdstudio.engine.optimizers.transforms import (
     MAXIMIZE,
@@ -53,13 +54,16 @@ def update(
     buf = state.momentum_buffer
     if nonzero(momentum):
         if step == 1:
-            buf = g.copy()
+            new_buf = g.copy()
         else:
-            buf = buf * momentum
-            buf += g * (1 - hp["dampening"])
+            new_buf = buf * momentum
+            new_buf += g * (1 - hp["dampening"])
+        moved = g + new_buf * momentum if hp["nesterov"] else new_buf
         if np.ndim(momentum):  # rows with momentum 0 follow the plain gradient, as in torch
-            buf = np.where(momentum == 0, g, buf)
-        g = g + buf * momentum if hp["nesterov"] else buf
+            still = momentum == 0
+            g, buf = np.where(still, g, moved), np.where(still, buf, new_buf)
+        else:
+            g, buf = moved, new_buf
     out = lr * g
     return np.subtract(params, out, out=out), SGDState(buf)
 
@@ -93,22 +97,24 @@ def torch_state(state: SGDState, hp: dict[str, Any], step: int) -> dict[str, Arr
     return {"momentum_buffer": state.momentum_buffer} if nonzero(hp["momentum"]) else {}
 
 
-def kernel(p, g, state, new_state, out, c) -> None:
+def kernel(p, g, state, new_state, out, numbers, parts) -> None:
     """:func:`update` for one block of the compiled path (see ``CompiledStep``)."""
-    lr, momentum, keep, nesterov, first = c[0], c[1], c[2], c[3] != 0.0, c[4] != 0.0
     buf, new_buf = state[0], new_state[0]
-    heavy = momentum != 0.0
-    for e in range(p.shape[0]):
-        gi = g[e]
-        bi = buf[e]
-        if heavy:
-            bi = gi if first else bi * momentum + gi * keep
-            gi = gi + bi * momentum if nesterov else bi
-        new_buf[e] = bi
-        out[e] = p[e] - lr * gi
+    for part in range(parts.shape[0]):
+        c = numbers[parts[part, 2]]
+        lr, momentum, keep, nesterov, first = c[0], c[1], c[2], c[3] != 0.0, c[4] != 0.0
+        heavy = momentum != 0.0
+        for e in range(parts[part, 0], parts[part, 1]):
+            gi = g[e]
+            bi = buf[e]
+            if heavy:
+                bi = gi if first else bi * momentum + gi * keep
+                gi = gi + bi * momentum if nesterov else bi
+            new_buf[e] = bi
+            out[e] = p[e] - lr * gi
 
 
-def numbers(hp: dict[str, Any], lr: float, step: int) -> tuple[float, ...]:
+def numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`kernel` reads for one step."""
     return lr, hp["momentum"], 1 - hp["dampening"], float(hp["nesterov"]), float(step == 1)
 

@@ -1,7 +1,8 @@
 """MP4: H.264 in yuv420p, which browsers and slide software play.
 
-Encoded by imageio-ffmpeg's bundled ffmpeg; yuv420p needs even dimensions, so
-an odd width or height loses its last column or row.
+Encoded by imageio-ffmpeg's bundled ffmpeg (see :mod:`~gdstudio.export.bundled_ffmpeg`
+for the PyInstaller bundle's); yuv420p needs even dimensions, so an odd width or
+height loses its last column or row.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ def encode_mp4(path: Path, frames: Frames, fps: int) -> int:
     """Write the frames as an H.264 video at ``fps``; returns the frame count."""
     import imageio_ffmpeg
 
+    from gdstudio.export.bundled_ffmpeg import use_packed_ffmpeg
+
+    use_packed_ffmpeg()
     first = next(frames, None)
     if first is None:
         raise ExportError("no frames to write")

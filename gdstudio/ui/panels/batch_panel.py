@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -9,7 +13,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QPushButton,
@@ -22,9 +25,14 @@ from PySide6.QtWidgets import (
 from gdstudio.engine.catalog import DATASETS, MODELS
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.exact import ExactSpinBox, kept_keys
 from gdstudio.ui.panels.inline_message import InlineMessage
 
 GRID_POINTS = 60
+NO_DATASET = "The race is on a function: choose a dataset and press Use this dataset"
+"""The plot's title while the race is not in batch mode."""
+SPIN_MAX = 2**31 - 1
+"""The largest number a spin box holds."""
 
 
 class BatchPanel(QWidget):
@@ -44,16 +52,14 @@ class BatchPanel(QWidget):
             self.dataset.setItemData(self.dataset.count() - 1, spec.description,
                                      Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.n_samples = QSpinBox(minimum=2, maximum=100_000, value=200, toolTip="rows")
-        self.noise = QDoubleSpinBox(minimum=0, maximum=100, value=0.5, singleStep=0.1)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        self.noise = ExactSpinBox(minimum=0, maximum=10, value=0.5, singleStep=0.1, decimals=3)
+        self.seed = QSpinBox(minimum=0, maximum=SPIN_MAX, value=0)
         self.model = QComboBox(
             minimumContentsLength=12,
             sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon,
         )
         for name, spec in MODELS.items():
             self.model.addItem(spec.title, name)
-            self.model.setItemData(self.model.count() - 1, f"{spec.formula}: {spec.description}",
-                                   Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.full = QRadioButton("Full batch", toolTip="every row for every step: smooth")
         self.stochastic = QRadioButton("Stochastic (1)", toolTip="one row per step: noisy")
         self.mini = QRadioButton("Mini-batch", toolTip="k rows per step")
@@ -103,22 +109,65 @@ class BatchPanel(QWidget):
         self._on_surface_change()
 
     def _on_dataset_pick(self) -> None:
-        spec = DATASETS[self.dataset.currentData()]
-        self.noise.setValue(spec.noise)
+        """Show the picked dataset's parameters (its defaults) and the models that fit its data."""
+        name = self.dataset.currentData()
+        if name is None:
+            return
+        spec = DATASETS[name]
+        self._show_parameters(name, {})
+        self._offer_models()
         wanted = "logistic_regression" if spec.task == "classification" else "linear_regression"
         self.model.setCurrentIndex(self.model.findData(wanted))
+        self.apply_button.setEnabled(True)
+
+    def _show_parameters(self, name: str | None, values: Mapping[str, Any]) -> None:
+        """Rows, noise and seed of dataset ``name`` (its defaults where ``values`` has none).
+
+        Inline data (``name`` None) have no parameters: the boxes are greyed out.
+        """
+        boxes = {"n_samples": self.n_samples, "noise": self.noise, "seed": self.seed}
+        for key, box in boxes.items():
+            box.setEnabled(name is not None)
+            if name is None:
+                continue
+            param = DATASETS[name].param(key)
+            box.setRange(param.low, min(param.high, SPIN_MAX))
+            box.setValue(values.get(key, param.default))
+        self.noise.set_exact(values.get("noise", self.noise.value()))
+
+    def _offer_models(self) -> None:
+        """Grey out each model the engine refuses on the chosen data, saying why."""
+        items = self.model.model()
+        for i in range(self.model.count()):
+            surface = {**self.surface(), "model": self.model.itemData(i)}
+            problem = self._controller.surface_problem(surface)
+            items.item(i).setEnabled(problem is None)
+            spec = MODELS[self.model.itemData(i)]
+            tip = f"{spec.formula}: {spec.description}"
+            if problem is not None:
+                tip += f"\n\nNot for these data: {problem}"
+            self.model.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
 
     def surface(self) -> dict:
         """The batch-mode surface the panel describes."""
-        out: dict = {
-            "dataset": {"name": self.dataset.currentData(), "n_samples": self.n_samples.value(),
-                        "noise": self.noise.value(), "seed": self.seed.value()},
-            "model": self.model.currentData(),
-        }  # fmt: skip
+        name = self.dataset.currentData()
+        current = self._controller.scenario.surface.get("dataset", {})
+        if name is None:  # the inline data of the scenario, as given
+            data = dict(current)
+        else:
+            values = {"n_samples": self.n_samples.value(), "noise": self.noise.exact_value(),
+                      "seed": self.seed.value()}  # fmt: skip
+            defaults = {p.name: p.default for p in DATASETS[name].parameters}
+            given = current if current.get("name") == name else {}
+            data = {"name": name, **kept_keys(values, given, defaults)}
+        out: dict = {"dataset": data, "model": self.model.currentData()}
         if self.stochastic.isChecked():
             out["batch_size"] = 1
         elif self.mini.isChecked():
             out["batch_size"] = self.mini_size.value()
+        surface = self._controller.scenario.surface
+        if "domain" in surface and (data, out["model"]) == (current, surface.get("model")):
+            out["domain"] = surface["domain"]  # the scenario's region, for the same loss only
         return out
 
     def apply(self) -> None:
@@ -131,19 +180,30 @@ class BatchPanel(QWidget):
         self.message.clear()
 
     def _on_surface_change(self) -> None:
+        """Show the scenario's dataset, model and batch mode, or that the race is on no dataset."""
         data = self._controller.dataset
-        self.plot.setEnabled(data is not None)
-        self.overlay.setEnabled(data is not None)
-        if data is None:
-            self.scatter.setData(x=[], y=[])
-            return
         surface = self._controller.scenario.surface
         spec = surface.get("dataset", {})
-        if "name" in spec:
-            self.dataset.blockSignals(True)
-            self.dataset.setCurrentIndex(self.dataset.findData(spec["name"]))
-            self.dataset.blockSignals(False)
+        self.message.clear()
+        self.plot.setEnabled(data is not None)
+        self.overlay.setEnabled(data is not None)
+        self.dataset.blockSignals(True)
+        self.dataset.setCurrentIndex(self.dataset.findData(spec.get("name")))
+        self.dataset.blockSignals(False)
+        if data is None:
+            self.overlay.setChecked(False)
+            self.dataset.setPlaceholderText("choose a dataset")
+            self.scatter.setData(x=[], y=[])
+            self.apply_button.setEnabled(False)
+            self.plot.setTitle(NO_DATASET)
+            self._on_runners_change()
+            return
+        self.dataset.setPlaceholderText("data given in the file")
+        self.plot.setTitle(None)
+        self.apply_button.setEnabled(True)
+        self._show_parameters(spec.get("name"), spec)
         self.model.setCurrentIndex(self.model.findData(surface.get("model")))
+        self._offer_models()
         size = surface.get("batch_size")
         (self.full if size is None else self.stochastic if size == 1 else self.mini).setChecked(
             True
@@ -178,4 +238,7 @@ class BatchPanel(QWidget):
     def showEvent(self, event) -> None:
         """Catch up when the tab becomes visible (updates are skipped while hidden)."""
         super().showEvent(event)
-        self._on_step()
+        try:  # an exception escaping a Qt override kills this PySide build
+            self._on_step()
+        except Exception:
+            traceback.print_exc()

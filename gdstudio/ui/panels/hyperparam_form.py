@@ -39,14 +39,17 @@ class Field:
     low_open: bool = False
     high_open: bool = False
     doc: str = ""
+    required: bool = False
+    """No default: the field starts empty and must be filled in (``default`` is None)."""
 
     @classmethod
     def of(cls, spec: Any) -> Field:
         """A field from any of the engine's parameter descriptions."""
         kind = getattr(spec, "kind", "int" if getattr(spec, "integer", False) else "float")
-        return cls(spec.name, spec.default, kind, getattr(spec, "low", None),
+        required = bool(getattr(spec, "required", False))
+        return cls(spec.name, None if required else spec.default, kind, getattr(spec, "low", None),
                    getattr(spec, "high", None), getattr(spec, "low_open", False),
-                   getattr(spec, "high_open", False), getattr(spec, "doc", ""))  # fmt: skip
+                   getattr(spec, "high_open", False), getattr(spec, "doc", ""), required)  # fmt: skip
 
     def tooltip(self) -> str:
         """The doc plus the valid range."""
@@ -57,7 +60,9 @@ class Field:
 
 
 def _format(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    # repr is the shortest text that reads back as the same float: a value the user
+    # did not edit goes back to the race unchanged (":g" would cut it to 6 digits).
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 class ParamForm(QWidget):
@@ -79,38 +84,69 @@ class ParamForm(QWidget):
         self._widgets: dict[str, list[QWidget]] = {}
 
     def set_fields(self, fields: Iterable[Field], values: Mapping[str, Any]) -> None:
-        """Rebuild the form for ``fields`` showing ``values`` (defaults where missing)."""
-        while self.layout_.rowCount():
-            self.layout_.removeRow(0)
-        self._fields = list(fields)
-        self._widgets = {}
+        """Show ``values`` (defaults where missing) in fields for ``fields``.
+
+        The same fields as before keep their widgets (and the focus); other fields
+        replace them. Old widgets go once control is back in the event loop: this
+        often runs inside a signal of the very check box or field being replaced.
+        """
+        fields = list(fields)
+        if fields != self._fields:
+            self._build(fields)
         for f in self._fields:
             value = values.get(f.name, f.default)
+            widgets = self._widgets[f.name]
+            if f.kind == "bool":
+                widgets[0].blockSignals(True)
+                widgets[0].setChecked(bool(value))  # type: ignore[attr-defined]
+                widgets[0].blockSignals(False)
+                continue
+            for edit, v in zip(widgets, list(value) if f.kind == "pair" else [value], strict=True):
+                edit.setText("" if v is None else _format(v))  # type: ignore[attr-defined]
+                edit.setStyleSheet("")
+        self.message.clear()
+
+    def _build(self, fields: list[Field]) -> None:
+        while self.layout_.rowCount():
+            row = self.layout_.takeRow(0)
+            for item in (row.labelItem, row.fieldItem):
+                if item is not None and item.widget() is not None:
+                    item.widget().hide()
+                    item.widget().deleteLater()
+        self._fields = fields
+        self._widgets = {}
+        for f in fields:
             if f.kind == "bool":
                 box = QCheckBox(toolTip=f.tooltip())
-                box.setChecked(bool(value))
                 box.toggled.connect(self._on_edit)
                 widgets: list[QWidget] = [box]
-                row: QWidget = box
+                row_widget: QWidget = box
             else:
-                parts = list(value) if f.kind == "pair" else [value]
                 widgets = []
-                row = QWidget()
-                line = QHBoxLayout(row)
+                row_widget = QWidget()
+                line = QHBoxLayout(row_widget)
                 line.setContentsMargins(0, 0, 0, 0)
-                for v in parts:
-                    edit = QLineEdit("" if v is None else _format(v), toolTip=f.tooltip())
-                    edit.setObjectName(f"field-{f.name}")
+                for _ in range(2 if f.kind == "pair" else 1):
+                    edit = QLineEdit(toolTip=f.tooltip(), objectName=f"field-{f.name}")
+                    if f.required:
+                        edit.setPlaceholderText(f"required: {f.doc or 'a number'}")
                     edit.editingFinished.connect(self._on_edit)
                     line.addWidget(edit)
                     widgets.append(edit)
             self._widgets[f.name] = widgets
-            self.layout_.addRow(f.name, row)
-        self.message.clear()
+            self.layout_.addRow(f.name, row_widget)
 
     def edit(self, name: str, index: int = 0) -> QLineEdit:
         """The line edit of field ``name`` (for tests and focus)."""
         return self._widgets[name][index]  # type: ignore[return-value]
+
+    def check(self, name: str) -> QCheckBox:
+        """The check box of boolean field ``name``."""
+        return self._widgets[name][0]  # type: ignore[return-value]
+
+    def names(self, kind: str | None = None) -> list[str]:
+        """The fields' names, in order (only those of ``kind``, if given)."""
+        return [f.name for f in self._fields if kind is None or f.kind == kind]
 
     def values(self) -> dict[str, Any]:
         """Every field's value; ValueError naming the first bad field."""
@@ -127,6 +163,9 @@ class ParamForm(QWidget):
     def _parse(self, f: Field, edit: QWidget) -> float | int:
         text = edit.text().strip()  # type: ignore[attr-defined]
         edit.setStyleSheet("")
+        if not text and f.required:
+            edit.setStyleSheet(BAD_FIELD)
+            raise ValueError(f"{f.name} is required: {f.doc or 'a number'}")
         try:
             value = float(text)
             if not math.isfinite(value):

@@ -44,6 +44,7 @@ class Readout(QWidget):
         )
         controller.playing_changed.connect(lambda _playing: self._throttled_step.flush())
         controller.runners_changed.connect(self._on_step)
+        controller.loaded.connect(lambda: self.select_runner(0))  # a new race: its first runner
         self.clear_cursor()
         self._on_step()
 
@@ -78,10 +79,10 @@ class Readout(QWidget):
     def _on_step(self) -> None:
         c = self._controller
         h = c.history()
-        r = self._runner
-        if r is None or r >= h.n_runners:
+        if h.n_runners == 0:
             self.runner_text.setText("No runner: click on the map to add a start point.")
             return
+        r = self._runner if self._runner is not None and self._runner < h.n_runners else 0
         k = int(h.rows_at(c.shown_step)[r])
         x, y = h.trajectory[k, r]
         g = c.gradient_at(x, y)

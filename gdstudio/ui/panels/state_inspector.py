@@ -9,6 +9,8 @@ replayed by the controller only while this panel is visible.
 
 from __future__ import annotations
 
+import traceback
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -62,13 +64,18 @@ class StateInspector(QWidget):
     def showEvent(self, event) -> None:
         """Catch up on what happened while hidden."""
         super().showEvent(event)
-        self.refresh()
+        try:  # an exception escaping a Qt override kills this PySide build
+            self.refresh()
+        except Exception:
+            traceback.print_exc()
 
     def refresh(self) -> None:
         """Rebuild the plots when the runner's history changed; else move the cursors."""
         if not self.isVisible():
             return
         c = self._controller
+        if self.runner >= c.history().n_runners:
+            self.runner = 0  # the runner followed is gone (a new race, an undo)
         insight = c.runner_insight(self.runner)
         if insight is None:
             self.title.setText("No runner to inspect: add a start point.")

@@ -65,6 +65,8 @@ class StatusTable(QTableWidget):
             header.resizeSection(col, metrics.horizontalAdvance(widest) + 10)
         self.setToolTip("Every runner's state; click a row to follow it in the readout")
         self.itemSelectionChanged.connect(self._on_selection_change)
+        # No runner of a new race is picked yet (nor the current row, which selection follows).
+        controller.loaded.connect(lambda: self.selectionModel().clear())
         controller.runners_changed.connect(self._on_runners_change)
         self._throttled_step = Throttle(self._on_step, TABLE_INTERVAL_S, self)
         controller.stepped.connect(self._on_stepped)

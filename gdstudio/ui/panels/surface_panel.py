@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from gdstudio.engine.catalog import FUNCTIONS
 from gdstudio.engine.errors import FormulaError, GdstudioError
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.panels.exact import ExactSpinBox, kept_keys
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 from gdstudio.ui.panels.inline_message import InlineMessage
 
@@ -31,12 +31,17 @@ NOT_A_FUNCTION = {
 """What the built-in box says while the race is on something else (key: a formula?)."""
 
 
+def _as_lists(domain) -> list[list[float]]:
+    """A domain as the scenario format writes it: [[x0, x1], [y0, y1]]."""
+    return [[float(v) for v in domain[0]], [float(v) for v in domain[1]]]
+
+
 class DomainFields(QWidget):
     """xmin, xmax, ymin, ymax."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.boxes = [QDoubleSpinBox(minimum=-1e4, maximum=1e4, decimals=2) for _ in range(4)]
+        self.boxes = [ExactSpinBox(minimum=-1e4, maximum=1e4, decimals=2) for _ in range(4)]
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for i, (box, tip) in enumerate(zip(self.boxes, ("x min", "x max", "y min", "y max"),
@@ -50,11 +55,11 @@ class DomainFields(QWidget):
     def set_domain(self, domain) -> None:
         """Show ``domain``."""
         for box, v in zip(self.boxes, (*domain[0], *domain[1]), strict=True):
-            box.setValue(float(v))
+            box.set_exact(float(v))
 
     def domain(self) -> list[list[float]]:
-        """The domain as the scenario format writes it."""
-        v = [b.value() for b in self.boxes]
+        """The domain as the scenario format writes it (exact where the user left it)."""
+        v = [b.exact_value() for b in self.boxes]
         return [[v[0], v[1]], [v[2], v[3]]]
 
 
@@ -93,12 +98,19 @@ class SurfacePanel(QWidget):
         self.formula_domain.set_domain(((-3, 3), (-3, 3)))
         self.formula_message = InlineMessage()
         self.formula_button = QPushButton("Use this formula")
+        self.suggest_button = QPushButton(
+            toolTip="Race on the part of the domain where it is finite"
+        )
+        self.suggest_button.hide()
+        self._suggested: tuple | None = None
         user = QGroupBox("Your formula")
         uform = QFormLayout(user)
         uform.addRow(self.formula)
-        uform.addRow(self.formula_message)
         uform.addRow("Domain", self.formula_domain)
         uform.addRow(self.formula_button)
+        # The hint comes and goes as the user types: below the button, it never moves it.
+        uform.addRow(self.formula_message)
+        uform.addRow(self.suggest_button)
         self.message = InlineMessage()
 
         layout = QVBoxLayout(self)
@@ -113,6 +125,8 @@ class SurfacePanel(QWidget):
         self.formula.textChanged.connect(self._on_formula_edit)
         self.formula.returnPressed.connect(self.apply_formula)
         self.formula_button.clicked.connect(self.apply_formula)
+        self.suggest_button.clicked.connect(self._use_suggested_domain)
+        controller.loaded.connect(self._on_load)
         controller.surface_changed.connect(self._on_surface_change)
         self._on_surface_change()
 
@@ -135,6 +149,36 @@ class SurfacePanel(QWidget):
             self.formula.blockSignals(False)
             self.formula_domain.set_domain(self._controller.domain)
         self.combo.blockSignals(False)
+        self._report_nonfinite("expression" in surface)
+
+    def _on_load(self) -> None:
+        """A new scenario: the formula field shows its formula, or nothing (no old draft)."""
+        self.formula.blockSignals(True)
+        self.formula.setText(self._controller.scenario.surface.get("expression", ""))
+        self.formula.blockSignals(False)
+        self.formula_message.clear()
+        self.message.clear()
+
+    def _report_nonfinite(self, formula: bool) -> None:
+        """Say how much of a formula's domain is not finite, and offer a smaller domain."""
+        share, suggested = self._controller.nonfinite_share() if formula else (0.0, None)
+        self._suggested = suggested
+        self.suggest_button.setVisible(suggested is not None)
+        if share == 0.0:
+            return
+        amount = f"{share:.0%}" if share >= 0.01 else "less than 1%"
+        text = (f"{amount} of the domain is not finite (the formula overflows or is undefined "
+                "there); the map draws it at the highest finite value.")  # fmt: skip
+        if suggested is not None:
+            (x0, x1), (y0, y1) = suggested
+            self.suggest_button.setText(f"Use x ∈ [{x0:.3g}, {x1:.3g}], y ∈ [{y0:.3g}, {y1:.3g}]")
+            text += " Try a smaller domain:"
+        self.formula_message.show_warning(text)
+
+    def _use_suggested_domain(self) -> None:
+        if self._suggested is not None:
+            self.formula_domain.set_domain(self._suggested)
+            self.apply_formula()
 
     def _show_function(self, name: str, values: dict[str, Any]) -> None:
         spec = FUNCTIONS[name]
@@ -159,14 +203,21 @@ class SurfacePanel(QWidget):
             self.message.show_error(str(exc))
             return
         name = self.combo.currentData()
-        defaults = FUNCTIONS[name].params
-        surface: dict[str, Any] = {"function": name, "domain": self.domain.domain()}
-        changed = {k: v for k, v in params.items() if v != defaults.get(k)}
-        if changed:
-            surface["params"] = changed
+        if name is None:  # no function chosen (the race is on a formula or a dataset)
+            return
+        current = self._controller.scenario.surface
+        same = current.get("function") == name
+        surface: dict[str, Any] = {"function": name}
+        given = kept_keys(params, current.get("params", {}) if same else (), FUNCTIONS[name].params)
+        if given:
+            surface["params"] = given
+        domain = self.domain.domain()
+        if not same or "domain" in current or domain != _as_lists(self._controller.domain):
+            surface["domain"] = domain
         self._apply(surface, self.message)
 
     def _on_formula_edit(self, text: str) -> None:
+        self.suggest_button.hide()  # it was about the formula in use, not the one typed
         if not text.strip():
             self.formula_message.clear()
             return
@@ -187,9 +238,8 @@ class SurfacePanel(QWidget):
         self._apply(surface, self.formula_message)
 
     def _apply(self, surface: dict[str, Any], message: InlineMessage) -> None:
+        message.clear()  # before: the new surface may bring its own warning
         try:
             self._controller.set_surface(surface)
         except GdstudioError as exc:
             message.show_error(str(exc))
-            return
-        message.clear()

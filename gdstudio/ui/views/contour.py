@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QTransform
+from PySide6.QtGui import QPainterPath, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
     QLabel,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -103,7 +104,8 @@ class ContourView(QWidget):
     Signals: ``point_clicked(x, y)`` on a left click in empty space,
     ``start_moved(i, x, y)`` after a drag, ``start_dragging(i, x, y)`` during it,
     ``start_removed(i)`` on a right click, ``start_selected(i)`` on a left click
-    of a start, ``cursor_moved(x, y)`` / ``cursor_left()`` for the readout.
+    of a start, ``cursor_moved(x, y)`` / ``cursor_left()`` for the readout,
+    ``basins_toggled(bool)`` from the map's Basins button.
     """
 
     point_clicked = Signal(float, float)
@@ -114,6 +116,7 @@ class ContourView(QWidget):
     cursor_moved = Signal(float, float)
     cursor_left = Signal()
     view_changed = Signal()
+    basins_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +144,17 @@ class ContourView(QWidget):
         self.image.setZValue(-10)
         self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot_item.addItem(self.image)
+        self.basins = pg.ImageItem(axisOrder="row-major")
+        self.basins.setZValue(-8)  # over the fill, under the isolines and the race
+        self.basins.setVisible(False)
+        self.plot_item.addItem(self.basins)
+        self.basins_button = QToolButton(self.plot_widget, text="Basins", checkable=True,
+                                         toolTip="Colour the map by the minimum each start "
+                                                 "reaches (computes a basin map)")  # fmt: skip
+        self.basins_button.toggled.connect(self.basins_toggled)
+        self.note = QLabel(self.plot_widget, objectName="mapNote", wordWrap=True)
+        self.note.setStyleSheet("background: #ffffffd8; color: #202020; padding: 2px 4px;")
+        self.note.hide()
         self._isolines: list[QGraphicsPathItem] = []
         self._overlay_lines: list[QGraphicsPathItem] = []
         self.minima = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("#202020"),
@@ -237,11 +251,6 @@ class ContourView(QWidget):
         self.frame_domain()
         self._show_legend()
 
-    def visible_rect(self) -> Domain:
-        """((xmin, xmax), (ymin, ymax)) of the plane in view."""
-        (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()
-        return (float(x0), float(x1)), (float(y0), float(y1))
-
     def set_legend(self, entries: Sequence[tuple[Sequence[str], str]]) -> None:
         """The legend above the map: each optimizer's shades and label, then the markers."""
         self._legend_entries = [(list(colors), label) for colors, label in entries]
@@ -266,8 +275,12 @@ class ContourView(QWidget):
         trails instead of redrawing (or blending) a dozen separate curves.
         """
         (x0, x1), (y0, y1) = grid.domain
-        segments = isoline_segments(z, levels)
-        path = pg.arrayToQPath(segments[:, 0], segments[:, 1], connect="pairs")
+        ends = isoline_segments(z, levels).reshape(-1, 2)
+        path = (
+            pg.arrayToQPath(ends[:, 0], ends[:, 1], connect="pairs")
+            if len(ends)
+            else QPainterPath()
+        )
         item = QGraphicsPathItem(path)
         item.setPen(pg.mkPen(color, width=1))
         item.setTransform(  # sample indices -> the plane
@@ -287,6 +300,47 @@ class ContourView(QWidget):
         if grid is not None:
             self._overlay_lines = self._make_isolines(grid, grid.z, contour_levels(grid.z, 10),
                                                       "#ff5050c0")  # fmt: skip
+
+    def set_basins(self, rgba: np.ndarray | None, domain=None) -> None:
+        """A basin map's image (N, N, 4) over ``domain`` on the map, or none."""
+        if rgba is None:
+            self.basins.setVisible(False)
+            return
+        (x0, x1), (y0, y1) = domain
+        self.basins.setImage(rgba, autoLevels=False)
+        self.basins.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.basins.setVisible(True)
+
+    def set_basins_checked(self, on: bool) -> None:
+        """Show the Basins button pressed or not, without telling anyone."""
+        self.basins_button.blockSignals(True)
+        self.basins_button.setChecked(on)
+        self.basins_button.blockSignals(False)
+
+    def show_note(self, text: str) -> None:
+        """A line of text at the map's bottom left (what the pointer is over), or none."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+        self._place_controls()
+
+    def visible_domain(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((xmin, xmax), (ymin, ymax)) of the map as the view shows it now."""
+        (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()
+        return (float(x0), float(x1)), (float(y0), float(y1))
+
+    def resizeEvent(self, event) -> None:
+        """Keep the Basins button and the note in their corners."""
+        super().resizeEvent(event)
+        self._place_controls()
+
+    def _place_controls(self) -> None:
+        area = self.plot_widget.rect()
+        button = self.basins_button
+        button.adjustSize()
+        button.move(area.right() - button.width() - 8, 6)
+        self.note.setFixedWidth(max(area.width() - 80, 100))
+        self.note.adjustSize()
+        self.note.move(60, area.bottom() - self.note.height() - 40)
 
     def set_axis_labels(self, x: str, y: str) -> None:
         """Axis names: x/y for functions, w/b for models."""
