@@ -293,6 +293,7 @@ def test_frames_carry_the_title_and_a_step_counter_that_moves(tmp_path):
         assert not np.array_equal(early[counter], late[counter])
         assert (late[counter] < 100).any()  # dark digits on white
         assert SCENARIO.title in canvas.legend.text()
+        assert not canvas.views.contour.basins_button.isVisible()  # no buttons in a picture
         strip = canvas.views.loss_plot
         assert strip.height() >= 110 and not strip.grad_item.isVisible()  # room for one plot
     finally:

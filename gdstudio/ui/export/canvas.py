@@ -75,6 +75,7 @@ class ExportCanvas(QWidget):
         # The update anatomy belongs to the runner picked in the window, and in a frame its
         # legend would cover the map: frames show the race.
         self.views.set_anatomy_shown(False)
+        self.views.contour.basins_button.hide()  # a control, not part of the picture
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
