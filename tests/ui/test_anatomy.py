@@ -115,3 +115,14 @@ def test_inspector_hover_reads_the_step_under_the_mouse(window, qtbot):
     scene_pt = plot.vb.mapViewToScene(QPointF(10, 0))
     inspector._on_mouse_move(scene_pt)
     assert inspector.hover.text().startswith("step 10")
+
+
+def test_inspector_updates_its_curves_in_place_as_the_race_goes_on(window, qtbot):
+    inspector = show_inspector(window, qtbot, 1)
+    curves = [curve for row in inspector._curves for curve in row]
+    length = len(curves[0].getData()[0])
+    for _ in range(5):
+        window.controller.step_once()
+    inspector.refresh()
+    assert [curve for row in inspector._curves for curve in row] == curves  # not rebuilt
+    assert len(curves[0].getData()[0]) == length + 5

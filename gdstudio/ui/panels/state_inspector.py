@@ -51,6 +51,8 @@ class StateInspector(QWidget):
         """What is plotted: name -> (K,) or (K, 2) values over steps 1..K."""
         self._cursors: list[pg.InfiniteLine] = []
         self._key: tuple | None = None
+        self._shown_insight: object | None = None
+        self._curves: list[list[pg.PlotDataItem]] = []
         self._throttled = Throttle(self.refresh, 0.2, self)
         controller.stepped.connect(self._throttled)
         controller.runners_changed.connect(self._throttled)
@@ -80,11 +82,11 @@ class StateInspector(QWidget):
         if insight is None:
             self.title.setText("No runner to inspect: add a start point.")
             self.plots.clear()
-            self.series, self._key, self._cursors = {}, None, []
+            self.series, self._key, self._cursors, self._curves = {}, None, [], []
+            self._shown_insight = None
             return
-        key = (id(insight), self.runner)
-        if key != self._key:
-            self._key = key
+        if insight is not self._shown_insight:
+            self._shown_insight = insight
             label = c.runner_labels()[self.runner]
             self.title.setText(f"<b>{label}</b> — {insight.optimizer}, {insight.steps} steps: "
                                "state after each step (torch.optim names); x solid, y dashed")  # fmt: skip
@@ -93,13 +95,27 @@ class StateInspector(QWidget):
             if not insight.steps:
                 self.title.setText(f"<b>{label}</b> has not taken a step yet.")
                 self.series = {}
-            self._build()
+            # The same runner a few steps on: new data in the same plots, no rebuild.
+            key = (self.runner, tuple(self.series))
+            if key == self._key:
+                self._update_curves()
+            else:
+                self._key = key
+                self._build()
         for line in self._cursors:
             line.setValue(max(c.shown_step, 1))
 
+    def _update_curves(self) -> None:
+        """Put the series' values into the curves ``_build`` made for them."""
+        steps = np.arange(1, len(self.series.get("lr", [])) + 1)
+        for values, curves in zip(self.series.values(), self._curves, strict=True):
+            columns = values.reshape(len(values), -1)
+            for col, curve in enumerate(curves):
+                curve.setData(steps, columns[:, col])
+
     def _build(self) -> None:
         self.plots.clear()
-        self._cursors = []
+        self._cursors, self._curves = [], []
         steps = np.arange(1, len(self.series.get("lr", [])) + 1)
         first = None
         for row, (name, values) in enumerate(self.series.items()):
@@ -115,12 +131,15 @@ class StateInspector(QWidget):
             if len(finite) and finite.min() == finite.max():  # a constant: centre it, no ±0 axis
                 plot.setYRange(finite.min() - abs(finite.min()) * 0.5 - 1e-12,
                                finite.max() + abs(finite.max()) * 0.5 + 1e-12)  # fmt: skip
+            curves: list[pg.PlotDataItem] = []
+            self._curves.append(curves)
             for col, (color, style) in enumerate(
                 [(X_COLOR, Qt.PenStyle.SolidLine), (Y_COLOR, Qt.PenStyle.DashLine)][
                     : columns.shape[1]
                 ]
             ):
-                plot.plot(steps, columns[:, col], pen=pg.mkPen(color, width=1.6, style=style))
+                curves.append(plot.plot(steps, columns[:, col],
+                                        pen=pg.mkPen(color, width=1.6, style=style)))  # fmt: skip
             cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#444444", width=1))
             plot.addItem(cursor, ignoreBounds=True)
             self._cursors.append(cursor)
