@@ -116,6 +116,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(runners, readout, Qt.Orientation.Vertical)
         inspector = self._dock("Optimizer state", self.state_inspector,
                                Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
+        # A tab brought to the front gets no show event: catch up when it is.
+        inspector.visibilityChanged.connect(lambda shown: shown and self.state_inspector.refresh())
         self.tabifyDockWidget(readout, inspector)
         readout.raise_()
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)

@@ -126,3 +126,12 @@ def test_inspector_updates_its_curves_in_place_as_the_race_goes_on(window, qtbot
     inspector.refresh()
     assert [curve for row in inspector._curves for curve in row] == curves  # not rebuilt
     assert len(curves[0].getData()[0]) == length + 5
+
+
+def test_an_inspector_behind_another_tab_replays_nothing(window, qtbot):
+    window.findChild(QDockWidget, "dockReadout").raise_()
+    qtbot.wait(50)
+    window.state_inspector.refresh()
+    assert window.state_inspector._shown_insight is None
+    show_inspector(window, qtbot, 1)  # brought to the front: it catches up
+    assert window.state_inspector._shown_insight is not None

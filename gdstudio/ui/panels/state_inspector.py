@@ -72,8 +72,12 @@ class StateInspector(QWidget):
             traceback.print_exc()
 
     def refresh(self) -> None:
-        """Rebuild the plots when the runner's history changed; else move the cursors."""
-        if not self.isVisible():
+        """Rebuild the plots when the runner's history changed; else move the cursors.
+
+        Nothing happens while the panel is not on screen (a closed dock, or a tab
+        behind another): no replay of the runner costs frame time then.
+        """
+        if not self.isVisible() or self.visibleRegion().isEmpty():
             return
         c = self._controller
         if self.runner >= c.history().n_runners:
