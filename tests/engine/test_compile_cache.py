@@ -14,6 +14,7 @@ from gdstudio.engine import compile_cache, fused
 from gdstudio.engine import race as race_module
 from gdstudio.engine.functions import make_function
 from gdstudio.engine.race import Entry, Race
+from tests.engine.fused_support import break_fused_import
 
 
 @pytest.fixture
@@ -68,16 +69,7 @@ def test_the_compiled_module_caches_where_the_user_cache_is(tmp_path):
 )
 def test_a_fallback_is_logged_once_and_shown_in_the_status(monkeypatch, caplog, error,
                                                            no_fallback_yet):  # fmt: skip
-    import builtins
-
-    real_import = builtins.__import__
-
-    def failing(name, globals=None, locals=None, fromlist=(), level=0):
-        if name == "gdstudio.engine" and "fused" in (fromlist or ()):
-            raise error
-        return real_import(name, globals, locals, fromlist, level)
-
-    monkeypatch.setattr(builtins, "__import__", failing)
+    break_fused_import(monkeypatch, error)
     with caplog.at_level(logging.WARNING, logger="gdstudio"):
         first, second = big_race(), big_race()
     assert first._fused is None and second._fused is None

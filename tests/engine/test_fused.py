@@ -15,6 +15,7 @@ from gdstudio.engine.functions import make_function
 from gdstudio.engine.models import make_model_objective
 from gdstudio.engine.race import Entry, Race
 from gdstudio.engine.stop import Status, StopRule
+from tests.engine.fused_support import break_fused_import
 from tests.engine.variants import VARIANTS
 
 ROSEN = make_function("rosenbrock")
@@ -222,16 +223,7 @@ def test_small_races_stay_on_the_numpy_path():
     "error", [ImportError("No module named 'numba'"), OSError("libllvmlite.so")]
 )
 def test_without_a_working_numba_big_races_take_the_numpy_path(monkeypatch, error):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def failing(name, globals=None, locals=None, fromlist=(), level=0):
-        if name == "gdstudio.engine" and "fused" in (fromlist or ()):
-            raise error
-        return real_import(name, globals, locals, fromlist, level)
-
-    monkeypatch.setattr(builtins, "__import__", failing)
+    break_fused_import(monkeypatch, error)
     monkeypatch.setattr(race_module, "FUSED_MIN", 1)
     race = Race(ROSEN, [ENTRIES["adam"]], starts(10), 5)
     assert not race.compiled

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from gdstudio.engine.catalog import DATASETS, MODELS
 from gdstudio.engine.errors import GdstudioError
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.guard import guarded
 from gdstudio.ui.panels.exact import ExactSpinBox, kept_keys
 from gdstudio.ui.panels.inline_message import InlineMessage
 
@@ -238,7 +238,4 @@ class BatchPanel(QWidget):
     def showEvent(self, event) -> None:
         """Catch up when the tab becomes visible (updates are skipped while hidden)."""
         super().showEvent(event)
-        try:  # an exception escaping a Qt override kills this PySide build
-            self._on_step()
-        except Exception:
-            traceback.print_exc()
+        guarded(self._on_step)

@@ -9,14 +9,13 @@ replayed by the controller only while this panel is visible.
 
 from __future__ import annotations
 
-import traceback
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.guard import guarded
 from gdstudio.ui.throttle import Throttle
 
 X_COLOR, Y_COLOR = "#0072b2", "#d55e00"
@@ -66,10 +65,7 @@ class StateInspector(QWidget):
     def showEvent(self, event) -> None:
         """Catch up on what happened while hidden."""
         super().showEvent(event)
-        try:  # an exception escaping a Qt override kills this PySide build
-            self.refresh()
-        except Exception:
-            traceback.print_exc()
+        guarded(self.refresh)
 
     def refresh(self) -> None:
         """Rebuild the plots when the runner's history changed; else move the cursors.
