@@ -56,7 +56,7 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # Status codes as plain ints, which Numba folds into the kernels as constants.
 _RUNNING, _CONVERGED, _DIVERGED, _MAX_STEPS = (int(s) for s in Status)
 
-BLOCK = 1024
+BLOCK = 512
 """Runners per block: a block's scratch arrays stay in the L1 cache between passes."""
 
 _vector, _matrix = types.float64[::1], types.float64[:, ::1]
@@ -116,8 +116,9 @@ SURFACES = {
 
 
 @_jit
-def _evaluate(code, xy, sp, f, gx, gy) -> None:
-    """The surface ``code`` (see :data:`SURFACES`) at interleaved points: f and its gradient.
+def _evaluate(code, xy, sp, f, g) -> None:
+    """The surface ``code`` (see :data:`SURFACES`) at interleaved points ``xy``: f, and
+    its gradient into ``g``, interleaved too.
 
     Rosenbrock, the benchmarks' surface, has a loop of its own: without the other
     surfaces' branches in it, it vectorizes.
@@ -125,32 +126,32 @@ def _evaluate(code, xy, sp, f, gx, gy) -> None:
     if code == 0:
         a, b = sp[0], sp[1]
         for j in range(f.shape[0]):
-            f[j], gx[j], gy[j] = _rosenbrock(xy[2 * j], xy[2 * j + 1], a, b)
+            f[j], g[2 * j], g[2 * j + 1] = _rosenbrock(xy[2 * j], xy[2 * j + 1], a, b)
         return
     for j in range(f.shape[0]):
         x, y = xy[2 * j], xy[2 * j + 1]
         if code == 1:
-            f[j], (gx[j], gy[j]) = _quadratic_value(x, y), _quadratic_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _quadratic_value(x, y), _quadratic_grad(x, y)
         elif code == 2:
-            f[j], (gx[j], gy[j]) = _himmelblau_value(x, y), _himmelblau_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _himmelblau_value(x, y), _himmelblau_grad(x, y)
         elif code == 3:
-            f[j], (gx[j], gy[j]) = _booth_value(x, y), _booth_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _booth_value(x, y), _booth_grad(x, y)
         elif code == 4:
-            f[j], (gx[j], gy[j]) = _camel3_value(x, y), _camel3_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _camel3_value(x, y), _camel3_grad(x, y)
         elif code == 5:
-            f[j], (gx[j], gy[j]) = _camel6_value(x, y), _camel6_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _camel6_value(x, y), _camel6_grad(x, y)
         elif code == 6:
-            f[j], (gx[j], gy[j]) = _matyas_value(x, y), _matyas_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _matyas_value(x, y), _matyas_grad(x, y)
         elif code == 7:
-            f[j], (gx[j], gy[j]) = _st_value(x, y), _st_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _st_value(x, y), _st_grad(x, y)
         elif code == 8:
-            f[j], (gx[j], gy[j]) = _saddle_value(x, y), _saddle_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _saddle_value(x, y), _saddle_grad(x, y)
         elif code == 9:
-            f[j], (gx[j], gy[j]) = _monkey_value(x, y), _monkey_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _monkey_value(x, y), _monkey_grad(x, y)
         elif code == 10:
-            f[j], (gx[j], gy[j]) = _well_value(x, y), _well_grad(x, y)
+            f[j], (g[2 * j], g[2 * j + 1]) = _well_value(x, y), _well_grad(x, y)
         elif code == 11:
-            f[j], (gx[j], gy[j]) = _ill_value(x, y, sp[0]), _ill_grad(x, y, sp[0])
+            f[j], (g[2 * j], g[2 * j + 1]) = _ill_value(x, y, sp[0]), _ill_grad(x, y, sp[0])
 
 
 # ---------------------------------------------------------------- one block
@@ -223,55 +224,82 @@ def _cut(entry_of, first, count):
 
 @_jit
 def _record(
-    xy, code, sp, mask, full, traj, loss, gnorm, grad, k, status, lim, tol, at_limit, scratch,
-) -> None:  # fmt: skip
+    xy, old, code, sp, mask, full, traj, loss, gnorm, grad, k, pending, status, lim, below, keep,
+    at_limit, scratch,
+) -> bool:  # fmt: skip
     """Evaluate a block's new points ``xy`` and record them, as ``Race._step_rows`` does.
 
     A point that fails :func:`~gdstudio.engine.stop.point_ok` is not recorded and
-    its runner stops as diverged; a gradient norm below ``tol`` stops it as
-    converged, the step limit as max_steps. When every runner stepped (``full``),
-    ``xy`` is the history row ``traj`` itself: the optimizer wrote the points there,
-    where a point that is not recorded only fills a row past its runner's count.
+    its runner stops as diverged; a gradient norm below the tolerance (its square
+    below ``below``, see ``StopRule.converged_below``) stops it as converged, the
+    step limit as max_steps. ``old`` are the points before the step.
+
+    When every runner stepped (``full``), ``xy`` is the history row ``traj`` itself
+    (the optimizer wrote the points there), and the loss and gradient go straight to
+    their places too: a point that is not recorded only fills rows past its
+    runner's count, and its runner's gradient is evaluated again at its last point.
+    Returns True when every runner stepped and is still running; the caller then
+    owes each runner one step on its count (``pending`` such steps are owed so far,
+    paid here otherwise). Without ``keep`` (no history) that case also leaves the
+    gradient norm to :func:`_finish_norms`.
     """
     nb = mask.shape[0]
-    f, gx, gy, gn = scratch[0, :nb], scratch[1, :nb], scratch[2, :nb], scratch[3, :nb]
-    _evaluate(code, xy, sp, f, gx, gy)
+    if full:
+        f, g = loss, grad
+    else:
+        f, g = scratch[0, :nb], scratch[1, : 2 * nb]
+    sq = scratch[2, :nb]
+    _evaluate(code, xy, sp, f, g)
     bad = 0
     for j in range(nb):  # one vectorized pass; the branchy loop below runs only when needed
-        norm = math.sqrt(gx[j] * gx[j] + gy[j] * gy[j])
-        gn[j] = norm
-        ok = _point_ok(xy[2 * j], xy[2 * j + 1], f[j], norm, lim) & (norm >= tol)
+        q = g[2 * j] * g[2 * j] + g[2 * j + 1] * g[2 * j + 1]
+        sq[j] = q
+        # The root is finite exactly when its square is: point_ok may take either.
+        ok = _point_ok(xy[2 * j], xy[2 * j + 1], f[j], q, lim) & (q >= below)
         bad += 0 if ok else 1
     if full and bad == 0 and not at_limit:
-        for j in range(nb):
-            grad[2 * j] = gx[j]
-            grad[2 * j + 1] = gy[j]
-            loss[j] = f[j]
-            gnorm[j] = gn[j]
-            k[j] += 1
-        return
+        if keep:
+            for j in range(nb):
+                gnorm[j] = math.sqrt(sq[j])
+        return True
+    for j in range(nb):
+        k[j] += pending
     for j in range(nb):
         if not mask[j]:
             continue
-        x, y, fj, norm = xy[2 * j], xy[2 * j + 1], f[j], gn[j]
-        if not _point_ok(x, y, fj, norm, lim):
+        x, y, fj, q = xy[2 * j], xy[2 * j + 1], f[j], sq[j]
+        if not _point_ok(x, y, fj, q, lim):
             status[j] = _DIVERGED
+            if full:  # the gradient at its last point, as it was
+                _evaluate(code, old[2 * j : 2 * j + 2], sp, scratch[0, :1], grad[2 * j : 2 * j + 2])
             continue
         traj[2 * j], traj[2 * j + 1] = x, y
-        grad[2 * j], grad[2 * j + 1] = gx[j], gy[j]
+        grad[2 * j], grad[2 * j + 1] = g[2 * j], g[2 * j + 1]
         loss[j] = fj
-        gnorm[j] = norm
+        gnorm[j] = math.sqrt(q)
         k[j] += 1
-        if norm < tol:
+        if q < below:
             status[j] = _CONVERGED
         elif at_limit:
             status[j] = _MAX_STEPS
+    return False
+
+
+@_jit
+def _finish_norms(gnorm, grad, k, mask, lo, hi) -> None:
+    """Without history, the gradient norm at the last point of runners lo … hi−1 that
+    stepped (row k mod 2). ``grad`` holds the gradient there, so the norm comes out
+    as a recorded step would have written it."""
+    for r in range(lo, hi):
+        if mask[r]:
+            gx, gy = grad[2 * r], grad[2 * r + 1]
+            gnorm[k[r] & 1, r] = math.sqrt(gx * gx + gy * gy)
 
 
 @_jit
 def _run(
-    kernel, spans, entry_of, mask, traj, loss, gnorm, grad, k, status, code, sp, lim, tol, rows,
-    at_limit, state, prep, numbers,
+    kernel, spans, entry_of, mask, traj, loss, gnorm, grad, k, status, code, sp, lim, below,
+    keep, rows, at_limit, state, prep, numbers,
 ) -> int:  # fmt: skip
     """Up to ``len(at_limit)`` steps of one group's runners.
 
@@ -280,7 +308,8 @@ def _run(
     group's runners, and ``entry_of[j]`` the setting (entry) of state row j. The
     race arrays come whole, two-wide ones flattened: ``traj`` (capacity, 2R),
     ``loss`` and ``gnorm`` (capacity, R), ``grad`` (2R); step s reads history row
-    ``rows[s]`` and writes row ``rows[s + 1]``. ``state`` holds the group's state
+    ``rows[s]`` and writes row ``rows[s + 1]``; ``keep`` tells whether the history
+    keeps every row (else rows are k mod 2). ``state`` holds the group's state
     fields flattened, (F, 2n); ``prep[s]`` is (settings, 3), per setting (maximize,
     coupled weight decay, decoupled shrink factor), and ``numbers[s]`` the kernel's
     numbers per setting for step s. The first step moves the runners in ``mask``,
@@ -289,6 +318,10 @@ def _run(
     """
     n_fields = state.shape[0]
     made = 0
+    # Scratch for one block, sliced to each block's size.
+    xy_, p_prep_, g_prep_ = np.empty(2 * BLOCK), np.empty(2 * BLOCK), np.empty(2 * BLOCK)
+    cur_, new_ = np.empty(n_fields * 2 * BLOCK), np.empty(n_fields * 2 * BLOCK)
+    scratch_, act_ = np.empty(3 * 2 * BLOCK), np.empty(BLOCK, dtype=np.bool_)
     for r in range(spans.shape[0]):
         lo0, hi0, state0 = spans[r, 0], spans[r, 1], spans[r, 2]
         for lo in range(lo0, hi0, BLOCK):
@@ -296,24 +329,29 @@ def _run(
             nb, e0, e1 = hi - lo, 2 * lo, 2 * hi
             first = lo - lo0 + state0
             parts = _cut(entry_of, first, nb)
-            xy, p_prep, g_prep = np.empty(2 * nb), np.empty(2 * nb), np.empty(2 * nb)
-            cur, new = np.empty((n_fields, 2 * nb)), np.empty((n_fields, 2 * nb))
+            xy, p_prep, g_prep = xy_[: 2 * nb], p_prep_[: 2 * nb], g_prep_[: 2 * nb]
+            size = n_fields * 2 * nb  # the kernels take C-contiguous (fields, 2nb) arrays
+            cur, new = (
+                cur_[:size].reshape((n_fields, 2 * nb)),
+                new_[:size].reshape((n_fields, 2 * nb)),
+            )
             for f in range(n_fields):
                 for e in range(2 * nb):
                     cur[f, e] = state[f, 2 * first + e]
-            scratch = np.empty((4, nb))
-            act = np.empty(nb, dtype=np.bool_)
+            scratch, act = scratch_[: 3 * 2 * nb].reshape((3, 2 * nb)), act_[:nb]
             for j in range(nb):
                 act[j] = mask[lo + j]
+            full = _all_set(act)
+            pending = 0
             for s in range(at_limit.shape[0]):
-                if s > 0:
+                if s > 0 and not full:  # some runner stopped: step those still running
                     for j in range(nb):
                         act[j] = status[lo + j] == _RUNNING
-                full = _all_set(act)
+                    full = _all_set(act)
                 if not full and not np.any(act):
                     break
-                g = grad[e0:e1]
-                p, g_opt = _prepare(traj[rows[s], e0:e1], g, prep[s], parts, p_prep, g_prep)
+                g, old = grad[e0:e1], traj[rows[s], e0:e1]
+                p, g_opt = _prepare(old, g, prep[s], parts, p_prep, g_prep)
                 out = rows[s + 1]
                 # Every runner stepped: the new points go straight into their history row,
                 # and the new state is the state (nothing to copy).
@@ -323,10 +361,15 @@ def _run(
                     cur, new = new, cur
                 else:
                     _keep(cur, new, act)
-                _record(moved, code, sp, act, full, traj[out, e0:e1], loss[out, lo:hi],
-                        gnorm[out, lo:hi], g, k[lo:hi], status[lo:hi], lim, tol, at_limit[s],
-                        scratch)  # fmt: skip
+                full = _record(moved, old, code, sp, act, full, traj[out, e0:e1],
+                               loss[out, lo:hi], gnorm[out, lo:hi], g, k[lo:hi], pending,
+                               status[lo:hi], lim, below, keep, at_limit[s], scratch)  # fmt: skip
+                pending = pending + 1 if full else 0
                 made = max(made, s + 1)
+            for j in range(lo, hi):
+                k[j] += pending
+            if not keep:
+                _finish_norms(gnorm, grad, k, mask, lo, hi)
             for f in range(n_fields):
                 for e in range(2 * nb):
                     state[f, 2 * first + e] = cur[f, e]
@@ -404,7 +447,8 @@ def _step_numbers(
         if numbers is None:
             numbers = np.empty((count, n_entries, len(values)))
         for i, value in enumerate(values):
-            numbers[s, :, i] = np.reshape(value, -1)
+            # A float for every setting, or a (settings, 1) array of them.
+            numbers[s, :, i] = value if isinstance(value, float) else np.reshape(value, -1)
     assert numbers is not None
     return prep, numbers
 
@@ -451,13 +495,18 @@ class FusedPlan:
         tasks, stacks = [], []
         for index, group in enumerate(self.groups):
             prep, numbers = _step_numbers(group, lrs[index], first_step)
-            # (n, 1) fields (NAdam's μ product) travel repeated to two columns.
-            stacked = np.stack([np.repeat(f, 2 // f.shape[1], axis=1).reshape(-1)
-                                for f in states[index]])  # fmt: skip
+            fields = states[index]
+            size = len(group.rows)
+            stacked = np.empty((len(fields), 2 * size))
+            for row, f in zip(stacked, fields, strict=True):
+                row.reshape(size, 2)[...] = (
+                    f  # (n, 1) fields (NAdam's μ product) go to both columns
+                )
             stacks.append(stacked)
             common = (group.entry_of, mask, traj, history.loss, history.gnorm, grad, history.k,
                       history.status, self.code, self.surface_params, float(rule.max_abs),
-                      float(rule.grad_tol), rows, at_limit, stacked, prep, numbers)  # fmt: skip
+                      rule.converged_below(), history.keep, rows, at_limit, stacked, prep,
+                      numbers)  # fmt: skip
             kernel = _kernel(group.name)
             tasks += [(kernel, part[None], *common) for span in self.spans[index]
                       for part in _split(span, threads())]  # fmt: skip

@@ -4,7 +4,9 @@ History is stored step-major in preallocated arrays that double in capacity
 when full: ``trajectory[k, r]`` is runner r's position after k of its own steps.
 Without ``keep`` only the last two rows exist (for throughput runs of many
 runners, where writing history to fresh memory would cost more than the
-arithmetic), and step k lives in row ``k mod 2``.
+arithmetic), and step k lives in row ``k mod 2``; of the gradient norms only the
+current point's is kept there (the compiled path skips the square root on the
+steps in between).
 """
 
 from __future__ import annotations

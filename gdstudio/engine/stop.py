@@ -48,6 +48,16 @@ class StopRule:
         if not 0 < self.max_abs < math.inf:
             raise ValueError(f"max_abs must be positive and finite, got {self.max_abs}")
 
+    def converged_below(self) -> float:
+        """The least float ``q`` with ``math.sqrt(q) >= grad_tol``.
+
+        For a sum of squares ``q``, ``q < converged_below()`` exactly when its square
+        root, rounded as IEEE arithmetic rounds it, is below ``grad_tol``: the
+        compiled path tests convergence without taking the root (see
+        :func:`squared_threshold`).
+        """
+        return squared_threshold(self.grad_tol)
+
     def ok(self, points: npt.NDArray[np.float64], value: Any, grad_norm: Any) -> Any:
         """Rows of ``points`` (shape (N, 2)) that may be recorded, shape (N,)."""
         with np.errstate(invalid="ignore"):
@@ -59,6 +69,23 @@ class StopRule:
             # A NaN anywhere makes the maximum NaN and the comparison False.
             bounded = np.abs(points).max(initial=0.0) <= self.max_abs
             return bool(bounded and np.isfinite(value.sum() + grad_norm.sum() + points.sum()))
+
+
+def squared_threshold(tol: float) -> float:
+    """The least float ``q >= 0`` whose correctly rounded square root is at least ``tol``.
+
+    The rounded square root never decreases as ``q`` grows, so ``math.sqrt(q) < tol``
+    holds exactly for the ``q`` below this threshold; ``tol * tol`` alone can be one
+    float off either way.
+    """
+    if not tol > 0.0:
+        return 0.0
+    q = tol * tol
+    while math.sqrt(q) < tol:  # at most a step or two from tol²
+        q = math.nextafter(q, math.inf)
+    while q > 0.0 and math.sqrt(math.nextafter(q, 0.0)) >= tol:
+        q = math.nextafter(q, 0.0)
+    return q
 
 
 def point_ok(x: Any, y: Any, value: Any, grad_norm: Any, max_abs: float) -> Any:
