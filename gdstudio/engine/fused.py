@@ -240,8 +240,8 @@ def _record(
     runner's count, and its runner's gradient is evaluated again at its last point.
     Returns True when every runner stepped and is still running; the caller then
     owes each runner one step on its count (``pending`` such steps are owed so far,
-    paid here otherwise). Without ``keep`` (no history) that case also leaves the
-    gradient norm to :func:`_finish_norms`.
+    paid here otherwise). Without ``keep`` (no history) the gradient norms are left
+    to :func:`_finish_norms`.
     """
     nb = mask.shape[0]
     if full:
@@ -276,7 +276,8 @@ def _record(
         traj[2 * j], traj[2 * j + 1] = x, y
         grad[2 * j], grad[2 * j + 1] = g[2 * j], g[2 * j + 1]
         loss[j] = fj
-        gnorm[j] = math.sqrt(q)
+        if keep:
+            gnorm[j] = math.sqrt(q)
         k[j] += 1
         if q < below:
             status[j] = _CONVERGED
@@ -319,9 +320,10 @@ def _run(
     n_fields = state.shape[0]
     made = 0
     # Scratch for one block, sliced to each block's size.
-    xy_, p_prep_, g_prep_ = np.empty(2 * BLOCK), np.empty(2 * BLOCK), np.empty(2 * BLOCK)
-    cur_, new_ = np.empty(n_fields * 2 * BLOCK), np.empty(n_fields * 2 * BLOCK)
-    scratch_, act_ = np.empty(3 * 2 * BLOCK), np.empty(BLOCK, dtype=np.bool_)
+    # (Zeros: see History. A stopped runner's numbers here are computed and thrown away.)
+    xy_, p_prep_, g_prep_ = np.zeros(2 * BLOCK), np.zeros(2 * BLOCK), np.zeros(2 * BLOCK)
+    cur_, new_ = np.zeros(n_fields * 2 * BLOCK), np.zeros(n_fields * 2 * BLOCK)
+    scratch_, act_ = np.zeros(3 * 2 * BLOCK), np.empty(BLOCK, dtype=np.bool_)
     for r in range(spans.shape[0]):
         lo0, hi0, state0 = spans[r, 0], spans[r, 1], spans[r, 2]
         for lo in range(lo0, hi0, BLOCK):

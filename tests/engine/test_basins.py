@@ -15,6 +15,7 @@ from gdstudio.engine.basins import (
     classify,
     grid_starts,
     scenario_basin_map,
+    tile_order,
 )
 from gdstudio.engine.errors import AnalysisError
 from gdstudio.engine.formula import parse_formula
@@ -170,3 +171,11 @@ def test_cancelling_stops_the_work():
         basin_map(surface, [Entry.create("sgd", {"lr": 1e-4})], surface.domain, 64, 10**6,
                   StopRule(0.0), progress=progress)  # fmt: skip
     assert seen and seen[0] < 1
+
+
+def test_tile_order_lists_every_pixel_once_tile_by_tile():
+    order = tile_order(40)  # 40 is not a multiple of the tile: edge tiles are partial
+    assert sorted(order.tolist()) == list(range(1600))
+    first = order[: basins.TILE**2]
+    rows, cols = np.divmod(first, 40)
+    assert rows.max() < basins.TILE and cols.max() < basins.TILE
