@@ -16,8 +16,8 @@ from gdstudio.engine.optimizers.base import Array, HyperParam, Scalar
 
 def nonzero(value: Scalar) -> bool:
     """True when a (possibly per-runner) hyperparameter is not 0 for some runner."""
-    if isinstance(value, float):
-        return value != 0.0
+    if isinstance(value, (float, int)):  # the common case, without NumPy's overhead
+        return value != 0
     return bool(np.any(value != 0))
 
 
