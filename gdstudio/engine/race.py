@@ -208,7 +208,7 @@ class Race:
     @property
     def done(self) -> bool:
         """True when no runner is still running."""
-        return not bool(np.any(self._history.status == Status.RUNNING))
+        return not bool((self._history.status == Status.RUNNING).any())
 
     def runner_entry(self, r: int) -> int:
         """Index of the entry (optimizer) that runner ``r`` belongs to."""

@@ -66,9 +66,10 @@ class StopRule:
     def all_ok(self, points: npt.NDArray[np.float64], value: Any, grad_norm: Any) -> bool:
         """True when every row may be recorded: a fast check for the common case."""
         with np.errstate(invalid="ignore"):
-            # A NaN anywhere makes the maximum NaN and the comparison False.
-            bounded = np.abs(points).max(initial=0.0) <= self.max_abs
-            return bool(bounded and np.isfinite(value.sum() + grad_norm.sum() + points.sum()))
+            # A NaN anywhere makes the maximum or the sum NaN and the comparisons False;
+            # coordinates within the (finite) bound are finite.
+            largest = float(np.abs(points).max(initial=0.0))
+            return largest <= self.max_abs and math.isfinite(value.sum() + grad_norm.sum())
 
 
 def squared_threshold(tol: float) -> float:

@@ -18,7 +18,7 @@ def nonzero(value: Scalar) -> bool:
     """True when a (possibly per-runner) hyperparameter is not 0 for some runner."""
     if isinstance(value, (float, int)):  # the common case, without NumPy's overhead
         return value != 0
-    return bool(np.any(value != 0))
+    return bool(value.any())  # NaN counts as nonzero, as it does for value != 0
 
 
 def per_runner(fn: Callable[..., float], *args: Scalar) -> Scalar:
