@@ -8,7 +8,7 @@ arrays), so one vectorized update steps a whole learning-rate sweep.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,6 +46,13 @@ class Group:
     covers_all: bool = False
     per_runner: bool = False
     """Some hyperparameter differs between members (held as an (n, 1) array)."""
+    where: slice | npt.NDArray[np.intp] = field(init=False)
+    """``rows`` as a slice where they are contiguous: a view, not a copy, of the stepped arrays."""
+
+    def __post_init__(self) -> None:
+        rows = self.rows
+        contiguous = len(rows) > 0 and int(rows[-1]) - int(rows[0]) == len(rows) - 1
+        self.where = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
 
     def lr(self, schedules: Sequence[Schedule], k: int, local: Any = None) -> Any:
         """The scheduled learning rate of the members (or members ``local``) at step k."""
@@ -79,11 +86,12 @@ class Group:
         Returns ``new_pos`` (allocated here when the group covers every stepped runner).
         """
         spec = OPTIMIZERS[self.name]
-        if isinstance(sel, slice) and self.covers_all:
+        alone = isinstance(sel, slice) and self.covers_all
+        if alone:
             where: Any = slice(None)
             local: Any = sel
         elif isinstance(sel, slice) and sel == slice(None):  # every runner steps: no search
-            where, local = self.rows, slice(None)
+            where, local = self.where, slice(None)
         else:
             stepped = np.arange(n_runners)[sel]
             in_group = np.isin(stepped, self.rows)
@@ -107,7 +115,7 @@ class Group:
         else:
             for f, nf in zip(self.state, new_state, strict=True):
                 f[local] = nf
-        if isinstance(where, slice):
+        if alone:
             return out
         if new_pos is None:
             new_pos = np.empty_like(pos)
