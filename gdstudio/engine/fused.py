@@ -154,6 +154,35 @@ def _evaluate(code, xy, sp, f, g) -> None:
             f[j], (g[2 * j], g[2 * j + 1]) = _ill_value(x, y, sp[0]), _ill_grad(x, y, sp[0])
 
 
+@_jit
+def _evaluate_checked(code, xy, sp, f, g, lim, below) -> int:
+    """:func:`_evaluate`, then the stop rules at every point: how many points fail
+    :func:`~gdstudio.engine.stop.point_ok` or lie below the convergence threshold
+    ``below`` (see ``StopRule.converged_below``). Rosenbrock does both in one pass."""
+    bad = 0
+    if code == 0:
+        a, b = sp[0], sp[1]
+        for j in range(f.shape[0]):
+            x, y = xy[2 * j], xy[2 * j + 1]
+            fj, gx, gy = _rosenbrock(x, y, a, b)
+            f[j], g[2 * j], g[2 * j + 1] = fj, gx, gy
+            bad += 0 if _passes(x, y, fj, gx, gy, lim, below) else 1
+        return bad
+    _evaluate(code, xy, sp, f, g)
+    for j in range(f.shape[0]):
+        ok = _passes(xy[2 * j], xy[2 * j + 1], f[j], g[2 * j], g[2 * j + 1], lim, below)
+        bad += 0 if ok else 1
+    return bad
+
+
+@_jit
+def _passes(x, y, f, gx, gy, lim, below) -> bool:
+    """Whether a new point is recorded and its runner keeps running."""
+    q = gx * gx + gy * gy
+    # The root is finite exactly when its square is: point_ok may take either.
+    return _point_ok(x, y, f, q, lim) & (q >= below)
+
+
 # ---------------------------------------------------------------- one block
 # The driver below cuts the race into blocks and hands each helper views of one block,
 # indexed from 0 by plain loops: that is the shape LLVM vectorizes (an offset index, a
@@ -223,51 +252,38 @@ def _cut(entry_of, first, count):
 
 
 @_jit
-def _record(
-    xy, old, code, sp, mask, full, traj, loss, gnorm, grad, k, pending, status, lim, below, keep,
-    at_limit, scratch,
-) -> bool:  # fmt: skip
-    """Evaluate a block's new points ``xy`` and record them, as ``Race._step_rows`` does.
+def _norms(gnorm, g) -> None:
+    """Gradient norms of interleaved gradients ``g``, as the NumPy path takes them."""
+    for j in range(gnorm.shape[0]):
+        gnorm[j] = math.sqrt(g[2 * j] * g[2 * j] + g[2 * j + 1] * g[2 * j + 1])
+
+
+@_jit
+def _commit(
+    xy, old, code, sp, mask, full, f, g, traj, loss, gnorm, grad, k, pending, status, lim, below,
+    keep, at_limit, scratch,
+) -> None:  # fmt: skip
+    """Record a block's evaluated new points ``xy`` (loss ``f``, gradients ``g``) runner by
+    runner, as ``Race._step_rows`` does, when some runner stops or sat the step out.
 
     A point that fails :func:`~gdstudio.engine.stop.point_ok` is not recorded and
-    its runner stops as diverged; a gradient norm below the tolerance (its square
-    below ``below``, see ``StopRule.converged_below``) stops it as converged, the
-    step limit as max_steps. ``old`` are the points before the step.
-
-    When every runner stepped (``full``), ``xy`` is the history row ``traj`` itself
-    (the optimizer wrote the points there), and the loss and gradient go straight to
-    their places too: a point that is not recorded only fills rows past its
-    runner's count, and its runner's gradient is evaluated again at its last point.
-    Returns True when every runner stepped and is still running; the caller then
-    owes each runner one step on its count (``pending`` such steps are owed so far,
-    paid here otherwise). Without ``keep`` (no history) the gradient norms are left
-    to :func:`_finish_norms`.
+    its runner stops as diverged; a squared gradient norm below ``below`` (see
+    ``StopRule.converged_below``) stops it as converged, the step limit as max_steps.
+    After a ``full`` step the points, loss and gradient already lie in their rows
+    (``xy`` is ``traj``, ``f`` is ``loss``, ``g`` is ``grad``): a point that is not
+    recorded only fills rows past its runner's count, and its runner's gradient is
+    evaluated again at its last point ``old``. ``pending`` steps owed to every
+    runner's count are paid here. Without ``keep`` the norms are left to
+    :func:`_finish_norms`.
     """
     nb = mask.shape[0]
-    if full:
-        f, g = loss, grad
-    else:
-        f, g = scratch[0, :nb], scratch[1, : 2 * nb]
-    sq = scratch[2, :nb]
-    _evaluate(code, xy, sp, f, g)
-    bad = 0
-    for j in range(nb):  # one vectorized pass; the branchy loop below runs only when needed
-        q = g[2 * j] * g[2 * j] + g[2 * j + 1] * g[2 * j + 1]
-        sq[j] = q
-        # The root is finite exactly when its square is: point_ok may take either.
-        ok = _point_ok(xy[2 * j], xy[2 * j + 1], f[j], q, lim) & (q >= below)
-        bad += 0 if ok else 1
-    if full and bad == 0 and not at_limit:
-        if keep:
-            for j in range(nb):
-                gnorm[j] = math.sqrt(sq[j])
-        return True
     for j in range(nb):
         k[j] += pending
     for j in range(nb):
         if not mask[j]:
             continue
-        x, y, fj, q = xy[2 * j], xy[2 * j + 1], f[j], sq[j]
+        x, y, fj = xy[2 * j], xy[2 * j + 1], f[j]
+        q = g[2 * j] * g[2 * j] + g[2 * j + 1] * g[2 * j + 1]
         if not _point_ok(x, y, fj, q, lim):
             status[j] = _DIVERGED
             if full:  # the gradient at its last point, as it was
@@ -283,7 +299,6 @@ def _record(
             status[j] = _CONVERGED
         elif at_limit:
             status[j] = _MAX_STEPS
-    return False
 
 
 @_jit
@@ -323,7 +338,7 @@ def _run(
     # (Zeros: see History. A stopped runner's numbers here are computed and thrown away.)
     xy_, p_prep_, g_prep_ = np.zeros(2 * BLOCK), np.zeros(2 * BLOCK), np.zeros(2 * BLOCK)
     cur_, new_ = np.zeros(n_fields * 2 * BLOCK), np.zeros(n_fields * 2 * BLOCK)
-    scratch_, act_ = np.zeros(3 * 2 * BLOCK), np.empty(BLOCK, dtype=np.bool_)
+    scratch_, act_ = np.zeros(2 * 2 * BLOCK), np.empty(BLOCK, dtype=np.bool_)
     for r in range(spans.shape[0]):
         lo0, hi0, state0 = spans[r, 0], spans[r, 1], spans[r, 2]
         for lo in range(lo0, hi0, BLOCK):
@@ -340,7 +355,7 @@ def _run(
             for f in range(n_fields):
                 for e in range(2 * nb):
                     cur[f, e] = state[f, 2 * first + e]
-            scratch, act = scratch_[: 3 * 2 * nb].reshape((3, 2 * nb)), act_[:nb]
+            scratch, act = scratch_[: 2 * 2 * nb].reshape((2, 2 * nb)), act_[:nb]
             for j in range(nb):
                 act[j] = mask[lo + j]
             full = _all_set(act)
@@ -355,18 +370,25 @@ def _run(
                 g, old = grad[e0:e1], traj[rows[s], e0:e1]
                 p, g_opt = _prepare(old, g, prep[s], parts, p_prep, g_prep)
                 out = rows[s + 1]
-                # Every runner stepped: the new points go straight into their history row,
-                # and the new state is the state (nothing to copy).
+                # Every runner steps: the new points, their loss and gradient go straight
+                # into their rows, and the new state is the state (nothing to copy).
                 moved = traj[out, e0:e1] if full else xy
                 kernel(p, g_opt, cur, new, moved, numbers[s], parts)
+                f_new, g_new = (loss[out, lo:hi], g) if full else (scratch[0, :nb], scratch[1])
+                bad = _evaluate_checked(code, moved, sp, f_new, g_new, lim, below)
                 if full:
                     cur, new = new, cur
                 else:
                     _keep(cur, new, act)
-                full = _record(moved, old, code, sp, act, full, traj[out, e0:e1],
-                               loss[out, lo:hi], gnorm[out, lo:hi], g, k[lo:hi], pending,
-                               status[lo:hi], lim, below, keep, at_limit[s], scratch)  # fmt: skip
-                pending = pending + 1 if full else 0
+                if full and bad == 0 and not at_limit[s]:  # the common case
+                    if keep:
+                        _norms(gnorm[out, lo:hi], g)
+                    pending += 1  # paid to the step counts at the end
+                else:
+                    _commit(moved, old, code, sp, act, full, f_new, g_new, traj[out, e0:e1],
+                            loss[out, lo:hi], gnorm[out, lo:hi], g, k[lo:hi], pending,
+                            status[lo:hi], lim, below, keep, at_limit[s], scratch)  # fmt: skip
+                    pending, full = 0, False
                 made = max(made, s + 1)
             for j in range(lo, hi):
                 k[j] += pending
