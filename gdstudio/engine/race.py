@@ -435,7 +435,8 @@ class Race:
         still running), else one step.
         """
         h = self._history
-        ks = h.k if bool(mask.all()) else h.k[mask]
+        whole = bool(mask.all())
+        ks = h.k if whole else h.k[mask]
         k_lo, k_hi = int(ks.min()), int(ks.max())
         if k_lo == k_hi and self._fused is not None:
             made = self._step_fused(mask, k_lo, min(count, FUSED_STEPS, self.max_steps - k_lo))
@@ -443,21 +444,22 @@ class Race:
                 return made
         h.ensure_capacity(k_hi + 1)
         if k_lo == k_hi:
-            self._advance_at(mask, k_lo)
+            self._advance_at(mask, k_lo, whole)
             return 1
         for k in np.unique(ks).tolist():
-            self._advance_at(mask & (h.k == k), int(k))
+            self._advance_at(mask & (h.k == k), int(k), False)
         return 1
 
-    def _advance_at(self, mask: npt.NDArray[np.bool_], k: int) -> None:
-        """Step runners ``mask``, all of which have taken exactly ``k`` steps.
+    def _advance_at(self, mask: npt.NDArray[np.bool_], k: int, whole: bool) -> None:
+        """Step runners ``mask`` (``whole``: every runner), all of which have taken exactly
+        ``k`` steps.
 
         A big race of one optimizer group is stepped in cache-sized chunks of
         runners: every temporary then stays in the CPU cache, which makes the
         NumPy arithmetic several times faster than on whole arrays.
         """
         n = self.n_runners
-        if bool(mask.all()):
+        if whole:
             if len(self._groups) == 1 and n > CHUNK:
                 for start in range(0, n, CHUNK):
                     self._step_rows(slice(start, min(start + CHUNK, n)), k)
