@@ -4,9 +4,9 @@ History is stored step-major in preallocated arrays that double in capacity
 when full: ``trajectory[k, r]`` is runner r's position after k of its own steps.
 Without ``keep`` only the last two rows exist (for throughput runs of many
 runners, where writing history to fresh memory would cost more than the
-arithmetic), and step k lives in row ``k mod 2``; of the gradient norms only the
-current point's is kept there (the compiled path skips the square root on the
-steps in between).
+arithmetic), and step k lives in row ``k mod 2``. Only each runner's current
+row is kept whole: the compiled path leaves the gradient norms of the steps in
+between untaken, and may write a diverged runner's rejected point in the other row.
 """
 
 from __future__ import annotations
