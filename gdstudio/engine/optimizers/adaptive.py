@@ -102,7 +102,7 @@ def rmsprop_update(
         return plain(), RMSpropState(square_avg, grad_avg, buf)
     new_buf = buf * momentum + g / avg
     moved = params - lr * new_buf
-    if np.ndim(momentum):  # rows with momentum 0 step as without momentum, as in torch
+    if isinstance(momentum, np.ndarray):  # rows with momentum 0 step as without, as in torch
         still = momentum == 0
         moved, new_buf = np.where(still, plain(), moved), np.where(still, buf, new_buf)
     return moved, RMSpropState(square_avg, grad_avg, new_buf)

@@ -59,7 +59,7 @@ def update(
             new_buf = buf * momentum
             new_buf += g * (1 - hp["dampening"])
         moved = g + new_buf * momentum if hp["nesterov"] else new_buf
-        if np.ndim(momentum):  # rows with momentum 0 follow the plain gradient, as in torch
+        if isinstance(momentum, np.ndarray):  # rows with momentum 0 follow the plain gradient
             still = momentum == 0
             g, buf = np.where(still, g, moved), np.where(still, buf, new_buf)
         else:

@@ -46,7 +46,7 @@ def lerp(start: Array, end: Array, weight: Scalar) -> Array:
     """torch.lerp's CPU kernel: ``start + w·(end − start)`` for w < 0.5, else
     ``end − (end − start)·(1 − w)``, chosen per element like torch."""
     diff = end - start
-    if np.ndim(weight) == 0:
+    if not isinstance(weight, np.ndarray):
         if weight < 0.5:
             diff *= weight
             diff += start
