@@ -23,6 +23,7 @@ from gdstudio.engine.grid import Grid, HeightScale
 from gdstudio.ui.views.box_axes import BoxAxes, nice_ticks, tick_text
 from gdstudio.ui.views.colors import DIVERGED, height_colormap, rgba
 from gdstudio.ui.views.loss_plot import power_label
+from gdstudio.ui.views.still_layer import StillLayerView
 from gdstudio.ui.views.trails import (
     ColourGroups,
     changed_runners,
@@ -94,7 +95,7 @@ class _ReportsClicks:
         self._owner._on_double_click(ev.position().toPoint())
 
 
-class _GLWindowView(_ReportsClicks, GLViewMixin, QOpenGLWindow):
+class _GLWindowView(_ReportsClicks, StillLayerView, QOpenGLWindow):
     """pyqtgraph's 3D view as a native GL window, for the app.
 
     A QOpenGLWidget would make Qt composite the whole main window through
@@ -111,7 +112,7 @@ class _GLWindowView(_ReportsClicks, GLViewMixin, QOpenGLWindow):
         return self.devicePixelRatio()
 
 
-class _GLWidgetView(_ReportsClicks, gl.GLViewWidget):
+class _GLWidgetView(_ReportsClicks, StillLayerView, gl.GLViewWidget):
     """The same view as a QOpenGLWidget, which renders off screen, for export."""
 
     def __init__(self, owner: SurfaceView3D) -> None:
@@ -161,7 +162,7 @@ class SurfaceView3D(QWidget):
     def __init__(self, parent: QWidget | None = None, offscreen: bool = False) -> None:
         super().__init__(parent)
         if offscreen:  # export: rendered into an image, never shown
-            self.gl_view: GLViewMixin = _GLWidgetView(self)
+            self.gl_view: StillLayerView = _GLWidgetView(self)
             self.gl_container = self.gl_view
         else:
             self.gl_view = _GLWindowView(self)
@@ -247,6 +248,9 @@ class SurfaceView3D(QWidget):
         self.surface.setGLOptions("opaque")
         self.gl_view.addItem(self.surface)
         self.surface.setDepthValue(-1)  # drawn first: the axes and trails go over it
+        # Drawn once while it and the camera hold still; every frame copies it (see StillLayer).
+        # Only the mesh: antialiased lines and points drawn off screen may differ by a shade.
+        self.gl_view.still.hold(self.surface)
         self._minima = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
         m = self._minima
         lifted = self.to_box(m[:, 0], m[:, 1], self._surface_height(m)) + [0, 0, LIFT * 2]
