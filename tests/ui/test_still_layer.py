@@ -47,6 +47,12 @@ def pixels(widget, qtbot, whole: bool = False) -> np.ndarray:
     return arr[:, : image.width() * 4].copy()
 
 
+def settled(widget, qtbot) -> np.ndarray:
+    """The view painted twice: a new picture is drawn whole, the layer made the second time."""
+    pixels(widget, qtbot)
+    return pixels(widget, qtbot)
+
+
 def assert_same_picture(layered: np.ndarray, whole: np.ndarray) -> None:
     """The same picture: Mesa rasterizes off screen upside down, so an edge pixel of the
     mesh may differ by a level of one channel; a stale layer differs over whole areas."""
@@ -57,14 +63,14 @@ def assert_same_picture(layered: np.ndarray, whole: np.ndarray) -> None:
 
 def test_the_layered_picture_is_the_whole_repaint_pixel_for_pixel(race, qtbot):
     _, _, widget = race
-    layered = pixels(widget, qtbot)
+    layered = settled(widget, qtbot)
     assert widget.gl_view.layer_works and widget.gl_view.still.renders >= 1
     assert_same_picture(layered, pixels(widget, qtbot, whole=True))
 
 
 def test_steps_redraw_only_the_moving_part(race, qtbot):
     controller, _, widget = race
-    before = pixels(widget, qtbot)
+    before = settled(widget, qtbot)
     renders = widget.gl_view.still.renders
     for _ in range(10):
         controller.step_once()
@@ -76,45 +82,50 @@ def test_steps_redraw_only_the_moving_part(race, qtbot):
 
 def test_a_camera_move_redraws_the_layer(race, qtbot):
     _, _, widget = race
-    before = pixels(widget, qtbot)
+    before = settled(widget, qtbot)
     renders = widget.gl_view.still.renders
     widget.gl_view.setCameraPosition(azimuth=30, elevation=20)
+    first = pixels(widget, qtbot)
+    assert widget.gl_view.still.renders == renders  # drawn whole while the camera may move on
     turned = pixels(widget, qtbot)
     assert widget.gl_view.still.renders == renders + 1
+    assert_same_picture(turned, first)
     assert (before != turned).mean() > 0.05  # not the old surface under new trails
     assert_same_picture(turned, pixels(widget, qtbot, whole=True))
 
 
 def test_a_new_surface_or_start_redraws_the_layer(race, qtbot):
     controller, _, widget = race
-    before = pixels(widget, qtbot)
+    before = settled(widget, qtbot)
     controller.set_surface({"function": "rosenbrock"})
-    changed = pixels(widget, qtbot)
+    changed = settled(widget, qtbot)
     assert (before != changed).mean() > 0.05
     assert_same_picture(changed, pixels(widget, qtbot, whole=True))
     controller.add_start(0.5, 0.5)  # the start markers are in the layer
-    added = pixels(widget, qtbot)
+    added = settled(widget, qtbot)
     assert (added != changed).any()
     assert_same_picture(added, pixels(widget, qtbot, whole=True))
 
 
 def test_a_resized_view_redraws_the_layer_at_its_size(race, qtbot):
     _, _, widget = race
-    pixels(widget, qtbot)
+    settled(widget, qtbot)
+    renders = widget.gl_view.still.renders
     widget.resize(500, 420)
     qtbot.waitUntil(lambda: widget.gl_view.width() == 500, timeout=5000)
-    pixels(widget, qtbot)  # (the first frame read back after a resize is black either way)
-    renders = widget.gl_view.still.renders
+    pixels(widget, qtbot)  # drawn whole (and the first frame read back after a resize is black)
     resized = pixels(widget, qtbot)
     assert widget.gl_view.still.framebuffer.size == (500, 420)
-    assert widget.gl_view.still.renders == renders  # drawn at the new size, and kept
+    assert widget.gl_view.still.renders == renders + 1
     assert_same_picture(resized, pixels(widget, qtbot, whole=True))
 
 
 def test_a_change_to_the_mesh_in_place_redraws_the_layer(race, qtbot):
     _, _, widget = race
-    before = pixels(widget, qtbot)
+    before = settled(widget, qtbot)
+    renders = widget.gl_view.still.renders
     widget.surface.setData(z=np.zeros((200, 200)))  # flat: no pyqtgraph call bypasses the layer
     flat = pixels(widget, qtbot)
+    assert widget.gl_view.still.renders == renders + 1
     assert (before != flat).mean() > 0.05
     assert_same_picture(flat, pixels(widget, qtbot, whole=True))

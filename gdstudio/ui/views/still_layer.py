@@ -10,7 +10,10 @@ framebuffer. (Mesa rasterizes off screen upside down, so an edge pixel of the
 mesh may be rounded one level differently in one channel; antialiased lines and
 points differ more, which is why the axes are not held still.)
 
-The layer is drawn again whenever it could differ: a held item changed (any of
+A new picture (the first frame, a turning camera) is drawn whole, as pyqtgraph
+draws it; the layer is made when the same picture comes a second time, so frames
+that cannot reuse it cost no more than before. The layer is drawn again whenever it
+could differ: a held item changed (any of
 its ``update()`` calls), the camera, the view's size or background changed, or
 the held items are others."""
 
@@ -73,6 +76,9 @@ class StillLayer:
         """How many times the layer was drawn (the tests count them)."""
         self.framebuffer: Framebuffer | None = None
         self.key: tuple | None = None
+        """What the framebuffer holds: size, background, items and camera."""
+        self.seen: tuple | None = None
+        """The key of the last frame drawn whole."""
 
     def hold(self, item: GLGraphicsItem) -> None:
         """Draw ``item`` into the layer; any change to it redraws the layer."""
@@ -116,7 +122,7 @@ class StillLayerView(GLViewMixin):
 
     def initializeGL(self) -> None:
         """A new context: the old one's framebuffer is gone with it."""
-        self.still.framebuffer = None
+        self.still.framebuffer = self.still.key = None
         super().initializeGL()
 
     def removeItem(self, item: GLGraphicsItem) -> None:
@@ -134,19 +140,25 @@ class StillLayerView(GLViewMixin):
             super().paintGL()
 
     def _paint_layered(self, still: list[GLGraphicsItem], moving: list[GLGraphicsItem]) -> bool:
+        """Paint with the layer; False when this frame is to be drawn whole instead."""
         region = self.getViewport()
         self.setProjection(region, region)
         self.setModelview()
-        target = self.defaultFramebufferObject()
         layer, size = self.still, (self.deviceWidth(), self.deviceHeight())
+        key = (size, self.opts["bgcolor"], tuple(map(id, still)),
+               tuple(self.currentProjection().data()), tuple(self.currentModelView().data()))  # fmt: skip
+        if key != layer.key and key != layer.seen:
+            # A new picture is drawn whole; the layer is made once it holds still for a
+            # second frame: a turning camera or the first frame costs no more than before.
+            layer.seen = key
+            return False
+        target = self.defaultFramebufferObject()
         while GL.glGetError() not in (GL.GL_NO_ERROR, GL.GL_CONTEXT_LOST):
             pass  # an error Qt's own calls left is not ours: only errors of the calls below count
         try:
-            if layer.framebuffer is None or layer.framebuffer.size != size:
-                self._size_framebuffer(size)
-            key = (size, self.opts["bgcolor"], tuple(map(id, still)),
-                   tuple(self.currentProjection().data()), tuple(self.currentModelView().data()))  # fmt: skip
             if key != layer.key:
+                if layer.framebuffer is None or layer.framebuffer.size != size:
+                    self._size_framebuffer(size)
                 GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, layer.framebuffer.fbo)
                 self._clear()
                 self._draw(still)
@@ -172,7 +184,6 @@ class StillLayerView(GLViewMixin):
             layer.framebuffer = Framebuffer(DEPTH_FORMATS[bits])
         if not layer.framebuffer.resize(*size):
             raise LookupError(f"no framebuffer of {size} pixels")
-        layer.key = None
 
     def _clear(self) -> None:
         GL.glClearColor(*self.opts["bgcolor"])
