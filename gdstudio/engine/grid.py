@@ -51,8 +51,8 @@ def sample_grid(value: Callable[[Array], Array], domain: Domain, resolution: int
 def quantiles(values: npt.ArrayLike, q: npt.ArrayLike) -> Array:
     """``np.quantile(values, q)`` (its default, linear method) for finite ``values``.
 
-    NumPy's own imports ``numpy.ma`` on its first call: a few tens of
-    milliseconds of the app's start.
+    NumPy's own (like ``np.median`` and ``np.unique``) imports ``numpy.ma`` on its
+    first call: a few tens of milliseconds of the app's start.
     """
     ordered = np.sort(np.ravel(values))
     at = np.asarray(q, dtype=np.float64) * (len(ordered) - 1)
@@ -122,7 +122,8 @@ class HeightScale:
 def contour_levels(z: Array, count: int = 14) -> Array:
     """``count`` isoline levels: quantile-spaced, so steep and flat regions both get lines."""
     levels = np.linspace(0.02, 0.98, count) ** 1.5
-    return np.unique(quantiles(z, levels))
+    levels = quantiles(z, levels)  # nondecreasing: drop repeats as np.unique would, without numpy.ma
+    return levels[np.concatenate([[True], np.diff(levels) > 0])]
 
 
 def isoline_segments(z: Array, levels: npt.ArrayLike) -> Array:
