@@ -121,8 +121,8 @@ class HeightScale:
 
 def contour_levels(z: Array, count: int = 14) -> Array:
     """``count`` isoline levels: quantile-spaced, so steep and flat regions both get lines."""
-    levels = np.linspace(0.02, 0.98, count) ** 1.5
-    levels = quantiles(z, levels)  # nondecreasing: drop repeats as np.unique would, without numpy.ma
+    levels = quantiles(z, np.linspace(0.02, 0.98, count) ** 1.5)
+    # Nondecreasing: drop repeats as np.unique would (which imports numpy.ma).
     return levels[np.concatenate([[True], np.diff(levels) > 0])]
 
 

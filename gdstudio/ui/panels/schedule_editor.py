@@ -60,10 +60,9 @@ class ScheduleEditor(QWidget):
             self.combo.setItemData(self.combo.count() - 1, spec.description,
                                    Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.form = ParamForm()
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", enableMenu=False)
         self.plot.setMinimumHeight(110)
         self.plot.setMaximumHeight(140)
-        self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "step")

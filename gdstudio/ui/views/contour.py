@@ -120,9 +120,8 @@ class ContourView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(enableMenu=False)  # no menus: cheaper to build too
         self.plot_item = self.plot_widget.getPlotItem()
-        self.plot_item.setMenuEnabled(False)
         self.plot_item.hideButtons()
         self.plot_item.showGrid(x=False, y=False)
         self.plot_item.getViewBox().setDefaultPadding(0.0)

@@ -98,14 +98,13 @@ class LossPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.widget)
-        self.loss_item = self.widget.addPlot(row=0, col=0)
-        self.grad_item = self.widget.addPlot(row=1, col=0)
+        self.loss_item = self.widget.addPlot(row=0, col=0, enableMenu=False)
+        self.grad_item = self.widget.addPlot(row=1, col=0, enableMenu=False)
         self.grad_item.setXLink(self.loss_item)
         self.loss_item.setLabel("left", "loss")
         self.grad_item.setLabel("left", "‖∇f‖")
         self.grad_item.setLabel("bottom", "step")
         for item in (self.loss_item, self.grad_item):
-            item.setMenuEnabled(False)
             item.hideButtons()
             item.enableAutoRange(x=False, y=False)
         # Curves receive log10 values and the axes get their ticks from log_ticks:
