@@ -25,6 +25,7 @@ def race(qtbot):
     views = RaceViews(controller)
     widget = views.surface3d
     qtbot.addWidget(widget)
+    views.setParent(widget)  # its timers go with the view at the end of the test
     widget.resize(640, 480)
     widget.show()
     qtbot.waitExposed(widget)
