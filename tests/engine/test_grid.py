@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdstudio.engine.grid import HeightScale, isoline_segments
+from gdstudio.engine.grid import HeightScale, isoline_segments, median, quantiles
 
 XS, YS = np.linspace(-2.0, 2.0, 81), np.linspace(-1.0, 3.0, 61)
 X, Y = np.meshgrid(XS, YS, indexing="ij")
@@ -66,3 +66,11 @@ def test_height_scale_is_fitted_to_the_domain_and_applies_anywhere():
     assert log.hi == pytest.approx(np.log10(z.max() - z.min() + log.floor))
     assert log(np.array([-5.0]))[0] == pytest.approx(log.lo)  # below the minimum: on the floor
     assert log(np.array([log.zmin + 1.0]))[0] == pytest.approx(np.log10(1.0 + log.floor))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=300),
+       st.lists(st.floats(0, 1), min_size=1, max_size=20))  # fmt: skip
+def test_quantiles_are_numpy_s_without_its_masked_arrays(values, q):
+    np.testing.assert_array_equal(quantiles(values, q), np.quantile(values, q))
+    assert median(values) == pytest.approx(np.median(values), rel=1e-12, abs=1e-300)

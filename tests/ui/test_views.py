@@ -227,3 +227,22 @@ def test_3d_runs_leaving_the_domain_end_at_its_box_and_markers_keep_their_pixel_
     markers = view.markers.pos
     assert np.all(markers >= lo - 1e-5) and np.all(markers <= hi + 1e-5)
     assert view.markers.pxMode and view.markers.size >= 10  # a fixed size on screen, any zoom
+
+
+def test_markers_moved_in_place_paint_as_markers_placed_anew(qtbot):
+    views = map_views(qtbot, BOWL, (500, 400))
+    contour, c = views.contour, views.controller
+    for _ in range(4):  # the markers move each step, by the cheap path after the first
+        c.step_once()
+    views.settle()
+    h = c.history()
+    x, y = contour.markers.getData()
+    np.testing.assert_allclose(np.column_stack([x, y]), h.trajectory[h.counts - 1, np.arange(4)])
+
+    def image():
+        contour.plot_widget.viewport().repaint()
+        return contour.plot_widget.grab().toImage()
+
+    moved = image()
+    contour.markers.setData(pos=np.column_stack([x, y]), brush=contour._brushes)
+    assert moved == image()

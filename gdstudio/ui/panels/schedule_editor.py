@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from gdstudio.engine.catalog import SCHEDULES
+from gdstudio.engine.grid import median
 from gdstudio.ui.panels.exact import kept_keys
 from gdstudio.ui.panels.hyperparam_form import Field, ParamForm
 
@@ -59,10 +60,9 @@ class ScheduleEditor(QWidget):
             self.combo.setItemData(self.combo.count() - 1, spec.description,
                                    Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.form = ParamForm()
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", enableMenu=False)
         self.plot.setMinimumHeight(110)
         self.plot.setMaximumHeight(140)
-        self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "step")
@@ -109,7 +109,7 @@ class ScheduleEditor(QWidget):
         steps = np.arange(1, len(rates) + 1)
         finite = rates[np.isfinite(rates)]
         log = bool(len(finite) and finite.min() > 0
-                   and finite.max() > LOG_RATIO * np.median(finite))  # fmt: skip
+                   and finite.max() > LOG_RATIO * median(finite))  # fmt: skip
         self.plot.setLogMode(y=log)
         self.curve.setData(steps, rates)
         if len(finite) and not log:  # from 0, so a constant rate is a flat line near the top

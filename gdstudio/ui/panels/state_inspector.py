@@ -119,8 +119,7 @@ class StateInspector(QWidget):
         steps = np.arange(1, len(self.series.get("lr", [])) + 1)
         first = None
         for row, (name, values) in enumerate(self.series.items()):
-            plot = self.plots.addPlot(row=row, col=0)
-            plot.setMenuEnabled(False)
+            plot = self.plots.addPlot(row=row, col=0, enableMenu=False)
             plot.hideButtons()
             plot.setLabel("left", name)
             plot.getAxis("left").setWidth(70)

@@ -50,8 +50,7 @@ def figure_png(widget: QWidget, width: int, height: int) -> bytes:
 
 def _still_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.PlotItem:
     """A plot in ``layout`` that the mouse points into but does not pan or zoom."""
-    plot = layout.addPlot(row=row, col=col)
-    plot.setMenuEnabled(False)
+    plot = layout.addPlot(row=row, col=col, enableMenu=False)
     plot.hideButtons()
     plot.setMouseEnabled(x=False, y=False)
     return plot

@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from gdstudio.engine.grid import median
 from gdstudio.engine.stop import Status
 from gdstudio.ui.views.trails import ColourGroups, changed_runners, joined, shown_counts
 
@@ -74,7 +75,7 @@ def log_floor(values: np.ndarray, shown: np.ndarray) -> tuple[float, bool]:
         return 1.0, nonneg
     below_least = np.floor(np.log10(positive.min())) - 1
     sample = positive[:: max(1, len(positive) // MEDIAN_SAMPLE)]  # the median's decade is enough
-    below_median = np.floor(np.log10(np.median(sample))) - FLOOR_DECADES
+    below_median = np.floor(np.log10(median(sample))) - FLOOR_DECADES
     return 10.0 ** max(below_least, below_median), nonneg
 
 
@@ -97,14 +98,13 @@ class LossPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.widget)
-        self.loss_item = self.widget.addPlot(row=0, col=0)
-        self.grad_item = self.widget.addPlot(row=1, col=0)
+        self.loss_item = self.widget.addPlot(row=0, col=0, enableMenu=False)
+        self.grad_item = self.widget.addPlot(row=1, col=0, enableMenu=False)
         self.grad_item.setXLink(self.loss_item)
         self.loss_item.setLabel("left", "loss")
         self.grad_item.setLabel("left", "‖∇f‖")
         self.grad_item.setLabel("bottom", "step")
         for item in (self.loss_item, self.grad_item):
-            item.setMenuEnabled(False)
             item.hideButtons()
             item.enableAutoRange(x=False, y=False)
         # Curves receive log10 values and the axes get their ticks from log_ticks:

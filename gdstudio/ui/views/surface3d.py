@@ -23,6 +23,7 @@ from gdstudio.engine.grid import Grid, HeightScale
 from gdstudio.ui.views.box_axes import BoxAxes, nice_ticks, tick_text
 from gdstudio.ui.views.colors import DIVERGED, height_colormap, rgba
 from gdstudio.ui.views.loss_plot import power_label
+from gdstudio.ui.views.still_layer import StillLayerView
 from gdstudio.ui.views.trails import (
     ColourGroups,
     changed_runners,
@@ -94,7 +95,7 @@ class _ReportsClicks:
         self._owner._on_double_click(ev.position().toPoint())
 
 
-class _GLWindowView(_ReportsClicks, GLViewMixin, QOpenGLWindow):
+class _GLWindowView(_ReportsClicks, StillLayerView, QOpenGLWindow):
     """pyqtgraph's 3D view as a native GL window, for the app.
 
     A QOpenGLWidget would make Qt composite the whole main window through
@@ -111,7 +112,7 @@ class _GLWindowView(_ReportsClicks, GLViewMixin, QOpenGLWindow):
         return self.devicePixelRatio()
 
 
-class _GLWidgetView(_ReportsClicks, gl.GLViewWidget):
+class _GLWidgetView(_ReportsClicks, StillLayerView, gl.GLViewWidget):
     """The same view as a QOpenGLWidget, which renders off screen, for export."""
 
     def __init__(self, owner: SurfaceView3D) -> None:
@@ -161,7 +162,7 @@ class SurfaceView3D(QWidget):
     def __init__(self, parent: QWidget | None = None, offscreen: bool = False) -> None:
         super().__init__(parent)
         if offscreen:  # export: rendered into an image, never shown
-            self.gl_view: GLViewMixin = _GLWidgetView(self)
+            self.gl_view: StillLayerView = _GLWidgetView(self)
             self.gl_container = self.gl_view
         else:
             self.gl_view = _GLWindowView(self)
@@ -192,6 +193,8 @@ class SurfaceView3D(QWidget):
         self._colors: list[tuple[float, float, float, float]] = []
         self._groups = ColourGroups([])
         self._shown_cache: np.ndarray | None = None
+        self._diverged = np.zeros(0, dtype=bool)
+        self._marker_colors: np.ndarray | None = None
         self._grid: Grid | None = None
         self._heights = HeightScale(False, 0.0, 1.0, 0.0, 1.0)
         self._grid_heights = np.zeros((0, 0))
@@ -247,6 +250,9 @@ class SurfaceView3D(QWidget):
         self.surface.setGLOptions("opaque")
         self.gl_view.addItem(self.surface)
         self.surface.setDepthValue(-1)  # drawn first: the axes and trails go over it
+        # Drawn once while it and the camera hold still; every frame copies it (see StillLayer).
+        # Only the mesh: antialiased lines and points drawn off screen may differ by a shade.
+        self.gl_view.still.hold(self.surface)
         self._minima = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
         m = self._minima
         lifted = self.to_box(m[:, 0], m[:, 1], self._surface_height(m)) + [0, 0, LIFT * 2]
@@ -292,6 +298,7 @@ class SurfaceView3D(QWidget):
             self.gl_view.removeItem(item)
         self._colors = [rgba(c) for c in colors]
         self._groups = ColourGroups(colors)
+        self._marker_colors = None
         self.trails = []
         for color in self._groups.colors:
             line = gl.GLLinePlotItem(color=rgba(color), width=2.5, antialias=False, mode="lines")
@@ -338,26 +345,45 @@ class SurfaceView3D(QWidget):
         shown = shown_counts(counts, upto_step)
         if len(shown) != len(self._colors) or self._grid is None:
             return
-        for g in self._groups.of_runners(changed_runners(shown, self._shown_cache)):
-            lines = []
-            for r in self._groups.members[g]:
-                pts = trajectory[: shown[r], r]
-                h = self._heights(values[: shown[r], r])
-                lines.append(segments(self.to_box(pts[:, 0], pts[:, 1], h) + [0, 0, LIFT]))
-            self.trails[g].setData(pos=clip_segments(np.concatenate(lines), *BOX))
+        changed = self._groups.of_runners(changed_runners(shown, self._shown_cache))
+        if changed:
+            self._draw_trails(trajectory, values, shown, changed)
         self._shown_cache = shown.copy()
         current = last_points(trajectory, shown)
         now = values[np.maximum(shown - 1, 0), np.arange(len(shown))] if len(shown) else shown
         box = self.to_box(current[:, 0], current[:, 1], self._heights(now)) + [0, 0, LIFT * 2]
         box = np.clip(np.nan_to_num(box, nan=HEIGHT), *BOX)  # a runner gone off: at the box's face
         diverged = diverged_at_end(status, counts, shown)
-        # Always an (R, 4) array, even for no runners: pyqtgraph keeps a colour buffer
-        # once it has seen per-point colours and cannot go back to a single colour.
-        colors = np.array([(0.6, 0.6, 0.6, 1.0) if d else c
-                           for c, d in zip(self._colors, diverged, strict=True)],
-                          dtype=np.float32).reshape(-1, 4)  # fmt: skip
-        self.markers.setData(pos=box, color=colors)
+        if self._marker_colors is None or not np.array_equal(diverged, self._diverged):
+            # Always an (R, 4) array, even for no runners: pyqtgraph keeps a colour buffer
+            # once it has seen per-point colours and cannot go back to a single colour.
+            self._diverged = diverged
+            self._marker_colors = np.array([(0.6, 0.6, 0.6, 1.0) if d else c
+                                            for c, d in zip(self._colors, diverged, strict=True)],
+                                           dtype=np.float32).reshape(-1, 4)  # fmt: skip
+        self.markers.setData(pos=box, color=self._marker_colors)
         self.diverged_markers.setData(pos=box[diverged])
+
+    def _draw_trails(self, trajectory: np.ndarray, values: np.ndarray, shown: np.ndarray,
+                     groups: list[int]) -> None:  # fmt: skip
+        """Upload the trails of colour ``groups``: their runners' points mapped into the box
+        in one go (one NumPy pass, not one per runner), then cut into segments."""
+        runners = [r for g in groups for r in self._groups.members[g]]
+        rows = int(shown[runners].max())
+        pts, h = trajectory[:rows, runners], self._heights(values[:rows, runners])
+        box = self.to_box(pts[..., 0].ravel(), pts[..., 1].ravel(), h.ravel())
+        box = box.reshape(rows, len(runners), 3) + [0, 0, LIFT]
+        lo, hi = BOX
+        inside = np.ones(box.shape[:2], dtype=bool)
+        for axis in range(3):  # per coordinate: cheaper than a reduction along the short axis
+            inside &= (box[..., axis] >= lo[axis]) & (box[..., axis] <= hi[axis])
+        column = {r: i for i, r in enumerate(runners)}
+        for g in groups:
+            members = self._groups.members[g]
+            pairs = np.concatenate([segments(box[: shown[r], column[r]]) for r in members])
+            if not all(inside[: shown[r], column[r]].all() for r in members):
+                pairs = clip_segments(pairs, lo, hi)
+            self.trails[g].setData(pos=pairs)
 
     def show_arrows(self, origin: np.ndarray, loss: float,
                     tips: list[tuple[np.ndarray, str]]) -> None:  # fmt: skip

@@ -88,9 +88,12 @@ def clip_segments(pairs: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarr
     """
     if not len(pairs):
         return pairs
-    a, b = pairs[0::2], pairs[1::2]
-    if np.all((a >= lo) & (a <= hi)) and np.all((b >= lo) & (b <= hi)):
-        return pairs  # the usual case, at no cost
+    inside = ((pairs >= lo) & (pairs <= hi)).all(axis=1)
+    whole = inside[0::2] & inside[1::2]
+    if whole.all():
+        return pairs  # the usual case, at little cost
+    cut = np.flatnonzero(~whole)  # only these segments are clipped; the rest stay as they are
+    a, b = pairs[0::2][cut], pairs[1::2][cut]
     d = b - a
     t0, t1 = np.zeros(len(a)), np.ones(len(a))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -102,8 +105,10 @@ def clip_segments(pairs: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarr
                 t0 = np.where(p < 0, np.maximum(t0, t), t0)
                 t1 = np.where(p > 0, np.minimum(t1, t), t1)
                 t1 = np.where(parallel_out, -1.0, t1)
-    keep = (t0 <= t1) & np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
-    out = np.empty((2 * int(keep.sum()), a.shape[1]))
-    out[0::2] = a[keep] + t0[keep, None] * d[keep]
-    out[1::2] = a[keep] + t1[keep, None] * d[keep]
-    return out
+        out = pairs.reshape(-1, 2, pairs.shape[1]).copy()
+        out[cut, 0] = a + t0[:, None] * d
+        out[cut, 1] = a + t1[:, None] * d
+    kept = (t0 <= t1) & np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    keep = whole
+    keep[cut] = kept
+    return out[keep].reshape(-1, pairs.shape[1])
