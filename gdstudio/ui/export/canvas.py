@@ -134,7 +134,7 @@ class ExportCanvas(QWidget):
         return self._last_step
 
     def frame(self, step: int, azimuth: float | None = None, whole: bool = False) -> np.ndarray:
-        """The canvas at race step ``step`` as an (H, W, 4) array of B, G, R, unused bytes
+        """The canvas at race step ``step`` as an (H, W, 4) array of B, G, R, 255
         (see :data:`~gdstudio.export.formats.base.Frames`): the still parts copied, the
         moving ones drawn over them; with ``whole``, every part drawn (the same pixels)."""
         self.controller.scrub(step)
@@ -167,8 +167,9 @@ class ExportCanvas(QWidget):
         return (x0, x1, y0, y1, places)
 
     def _blank(self) -> np.ndarray:
+        """A white frame: B, G, R, 255 (RGB32 keeps its fourth byte 255 where it paints)."""
         w, h = self.options.size
-        return np.empty((h, w, 4), np.uint8)
+        return np.full((h, w, 4), 255, np.uint8)
 
     def _draw(self, frame: np.ndarray) -> np.ndarray:
         """Draw the whole canvas into ``frame``."""

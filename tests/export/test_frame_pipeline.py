@@ -1,0 +1,153 @@
+"""Frames drawn in layers, and encoded on a thread of their own while the next are drawn."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from PIL import Image
+
+from gdstudio.engine.scenario import Scenario
+from gdstudio.export.encoders import write_frames
+from gdstudio.export.errors import ExportError
+from gdstudio.export.formats import FORMATS
+from gdstudio.export.options import ExportOptions
+from gdstudio.ui.export.canvas import ExportCanvas
+
+SCENARIO = Scenario.from_dict({
+    "title": "Layers",
+    "surface": {"function": "rosenbrock"},
+    "optimizers": [{"name": "sgd", "lr": 0.001, "momentum": 0.9}, {"name": "adam", "lr": 0.05},
+                   {"name": "rmsprop", "lr": 0.01}],
+    "starts": [[-1.5, 2.0]],
+    "steps": 60,
+})  # fmt: skip
+
+
+@pytest.mark.gl
+@pytest.mark.parametrize("view, with_loss", [("contour", False), ("contour", True), ("both", True)])
+def test_a_frame_drawn_in_layers_is_the_frame_drawn_whole(view, with_loss):
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view=view, size=(480, 320), with_loss=with_loss))
+    try:
+        last = canvas.run_race(60)
+        for step in (0, 7, 33, last):
+            layered = canvas.frame(step)
+            whole = canvas.frame(step, whole=True)
+            assert layered.shape == (320, 480, 4)
+            np.testing.assert_array_equal(layered, whole)
+        assert not np.array_equal(canvas.frame(0), canvas.frame(last))  # the race moved
+    finally:
+        canvas.close()
+
+
+def test_the_still_layer_is_drawn_again_when_the_map_moves():
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view="contour", size=(400, 300)))
+    try:
+        canvas.run_race(60)
+        before = canvas.frame(30)
+        canvas.views.contour.plot_item.setRange(xRange=(-1, 1), yRange=(0, 2), padding=0)
+        zoomed = canvas.frame(30)
+        np.testing.assert_array_equal(zoomed, canvas.frame(30, whole=True))
+        assert not np.array_equal(before, zoomed)
+    finally:
+        canvas.close()
+
+
+def test_views_left_out_of_the_frame_do_not_follow_the_race():
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view="contour", size=(400, 300)))
+    try:
+        canvas.run_race(60)
+        canvas.frame(40)
+        assert canvas.views.contour.shown_step == 40
+        assert canvas.views.loss_plot.shown_step != 40
+        assert canvas.views.surface3d.shown_step != 40
+        canvas.views.set_followers(surface3d=True, loss_plot=True)  # taken back: they catch up
+        assert canvas.views.loss_plot.shown_step == canvas.views.surface3d.shown_step == 40
+    finally:
+        canvas.close()
+
+
+def qt_frames(n=12, size=(64, 48)):
+    """Frames in Qt's RGB32 layout (B, G, R, 255): a blue bar that grows over grey."""
+    for i in range(n):
+        f = np.full((size[1], size[0], 4), 255, np.uint8)
+        f[..., :3] = 90
+        f[:, : (i + 1) * 4, :3] = (255, 0, 0)  # B, G, R: blue
+        yield f
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4", ".png"])
+def test_qt_layout_frames_keep_their_colours_in_every_format(tmp_path, suffix):
+    out = tmp_path / f"race{suffix}"
+    n = write_frames(out, qt_frames(), 10)
+    decoded = iio.imread(out, index=None) if suffix != ".png" else iio.imread(out)[None]
+    assert n == len(decoded) == (1 if suffix == ".png" else 12)
+    left = decoded[0, 10:40, 0:3, :3].reshape(-1, 3).astype(int)  # inside the blue bar
+    right = decoded[0, 10:40, 40:60, :3].reshape(-1, 3).astype(int)  # the grey
+    assert np.abs(left - (0, 0, 255)).max() < 24 and np.abs(right - 90).max() < 24
+
+
+def test_a_gif_has_one_palette_and_no_dithering(tmp_path):
+    out = tmp_path / "gradient.gif"
+    ramp = np.linspace(0, 255, 200).astype(np.uint8)
+    frames = []
+    for i in range(10):
+        f = np.zeros((60, 200, 3), np.uint8)
+        f[:, :, 0], f[:, :, 1], f[:, :, 2] = ramp, 255 - ramp, ramp // 2 + 5 * i
+        frames.append(f)
+    assert write_frames(out, iter(frames), 10) == 10
+    gif = Image.open(out)
+    colours: set[tuple[int, ...]] = set()
+    for k in range(gif.n_frames):
+        gif.seek(k)
+        rgb = np.asarray(gif.convert("RGB")).astype(int)
+        colours |= set(map(tuple, rgb.reshape(-1, 3)))
+        # Without dithering every column (one source colour) stays one colour.
+        assert (rgb == rgb[:1]).all()
+        assert np.abs(rgb - frames[k]).mean() < (1 if k == 0 else 12)  # fitted to frames 0 and 7
+    assert len(colours) <= 256  # one palette for all the frames
+
+
+def test_an_encoder_that_fails_stops_the_drawing_and_leaves_nothing(tmp_path, monkeypatch):
+    drawn = []
+
+    def counted():
+        for i, f in enumerate(qt_frames(n=200)):
+            drawn.append(i)
+            yield f
+
+    def failing(path, frames, fps):
+        next(frames)
+        path.write_bytes(b"half a file")
+        raise ExportError("the encoder gave up")
+
+    monkeypatch.setitem(FORMATS, "mp4", replace(FORMATS["mp4"], encode=failing))
+    with pytest.raises(ExportError, match="gave up"):
+        write_frames(tmp_path / "race.mp4", counted(), 10)
+    assert list(tmp_path.iterdir()) == []
+    assert len(drawn) < 20  # the drawing stopped soon after
+    assert not [t for t in threading.enumerate() if t.name == "export-encoder"]
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_drawing_that_fails_stops_ffmpeg_and_leaves_nothing(tmp_path, suffix):
+    def failing():
+        for i, f in enumerate(qt_frames(n=40)):
+            if i == 20:
+                raise RuntimeError("the canvas broke")
+            yield f
+
+    with pytest.raises(RuntimeError, match="canvas broke"):
+        write_frames(tmp_path / f"race{suffix}", failing(), 10)
+    assert list(tmp_path.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name == "export-encoder"]
+
+
+def test_frames_of_another_size_are_an_error(tmp_path):
+    frames = [np.zeros((48, 64, 3), np.uint8), np.zeros((48, 66, 3), np.uint8)]
+    with pytest.raises(ExportError, match="frame 1 is"):
+        write_frames(tmp_path / "race.mp4", iter(frames), 10)
+    assert list(tmp_path.iterdir()) == []
