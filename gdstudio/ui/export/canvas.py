@@ -29,7 +29,7 @@ from gdstudio.export.errors import ExportError
 from gdstudio.export.formats import format_of
 from gdstudio.export.options import VIEWS, ExportOptions
 from gdstudio.ui.controller import RaceController
-from gdstudio.ui.export.layers import Layer, MapLayers
+from gdstudio.ui.export.layers import MapLayers
 from gdstudio.ui.race_views import RaceViews
 
 if TYPE_CHECKING:
@@ -144,12 +144,11 @@ class ExportCanvas(QWidget):
             self.views.surface3d.gl_view.setCameraPosition(azimuth=azimuth)
         self.views.settle()
         if whole:
-            self.map_layers.show(Layer.ALL)
             return self._draw(self._blank())
         key = self._layout_key()
         if self._still is None or key != self._still_key:
-            self.map_layers.show(Layer.STILL)
-            self._still, self._still_key = self._draw(self._blank()), key
+            with self.map_layers.race_hidden():
+                self._still, self._still_key = self._draw(self._blank()), key
         frame = self._still.copy()
         with _painter(frame) as painter:
             if self.views.contour.isVisible():

@@ -1,87 +1,68 @@
-"""The contour map's scene as two layers: the still map, and the race moving over it.
+"""The contour map as two layers: the still map, and the race moving over it.
 
 An export frame draws the still layer once (the fill, the isolines, the axes)
 and each frame only what moves: the trails and every item above them (the
-markers, the start points, the known minima), drawn by the scene itself, so
-the pixels are the ones the whole scene would draw.
+markers, the start points, the known minima). Those are painted by their own
+``paint``, with the transform and the clip the scene would give them, in the
+scene's order, over a copy of the still layer: the pixels the whole scene
+draws (the export tests compare them), without the scene walking every item.
 """
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from PySide6.QtCore import QPoint, QRectF, Qt
-from PySide6.QtGui import QBrush, QPainter
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QPainter, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from gdstudio.ui.views.contour import RACE_Z, ContourView
 
 
-class Layer(Enum):
-    """What the map's scene draws."""
-
-    ALL = "all"
-    STILL = "still"
-    """The map without the race."""
-    MOVING = "moving"
-    """The race alone, on a transparent background."""
-
-
 class MapLayers:
-    """Switches a contour map's scene between drawing all of it, its still layer or its moving one."""
+    """A contour map's race items, hidden for the still layer or painted alone over it."""
 
     def __init__(self, contour: ContourView) -> None:
         self.contour = contour
         self.view = contour.plot_widget
-        self._background = self.view.backgroundBrush()
-        self._hidden: dict[QGraphicsItem, float] = {}
-        self.layer = Layer.ALL
+        self.box = contour.plot_item.getViewBox()
+        self._option = QStyleOptionGraphicsItem()
 
-    def show(self, layer: Layer) -> None:
-        """Draw ``layer`` from now on (the items the other layer holds turn transparent)."""
-        if layer == self.layer:
-            return
-        for item, opacity in self._hidden.items():
-            item.setOpacity(opacity)
-        self._hidden = {}
-        moving = self._moving()
-        if layer is Layer.STILL:
-            self._hide(moving)
-        elif layer is Layer.MOVING:
-            self._hide(self._still_roots(moving))
-        empty = QBrush(Qt.BrushStyle.NoBrush)
-        self.view.setBackgroundBrush(empty if layer is Layer.MOVING else self._background)
-        self.layer = layer
+    def moving(self) -> list[QGraphicsItem]:
+        """The race's items in the order the scene paints them (by z, then as added).
+
+        They have no child items: each one's ``paint`` draws all of it.
+        """
+        items = [item for item in self.box.addedItems if item.zValue() >= RACE_Z]
+        return sorted(items, key=lambda item: item.zValue())  # stable: ties keep their order
+
+    @contextmanager
+    def race_hidden(self) -> Iterator[None]:
+        """While inside, the map draws its still layer (the race's items are transparent)."""
+        hidden = {item: item.opacity() for item in self.moving()}
+        for item in hidden:
+            item.setOpacity(0.0)
+        try:
+            yield
+        finally:
+            for item, opacity in hidden.items():
+                item.setOpacity(opacity)
 
     def paint_moving(self, painter: QPainter, canvas: QWidget) -> None:
-        """Draw the moving layer where the map sits in ``canvas``."""
-        self.show(Layer.MOVING)
+        """Paint the race's items where the map sits in ``canvas``."""
         where = self.view.mapTo(canvas, QPoint(0, 0))
-        target = QRectF(where.x(), where.y(), self.view.width(), self.view.height())
-        self.view.render(painter, target, self.view.viewport().rect(),
-                         Qt.AspectRatioMode.IgnoreAspectRatio)  # fmt: skip
-
-    def _moving(self) -> list[QGraphicsItem]:
-        box = self.contour.plot_item.getViewBox()
-        return [item for item in box.addedItems if item.zValue() >= RACE_Z]
-
-    def _still_roots(self, moving: list[QGraphicsItem]) -> list[QGraphicsItem]:
-        """The items that hold every still one: the moving items' siblings, and their
-        ancestors' siblings."""
-        ancestors: set[QGraphicsItem] = set()
-        for item in moving:
-            parent = item.parentItem()
-            while parent is not None and parent not in ancestors:
-                ancestors.add(parent)
-                parent = parent.parentItem()
-        keep = ancestors.union(moving)
-        return [
-            item
-            for item in self.view.scene().items()
-            if item not in keep and (item.parentItem() is None or item.parentItem() in ancestors)
-        ]
-
-    def _hide(self, items: list[QGraphicsItem]) -> None:
-        for item in items:
-            self._hidden[item] = item.opacity()
-            item.setOpacity(0.0)
+        to_canvas = QTransform.fromTranslate(where.x(), where.y())
+        to_view = self.view.viewportTransform()
+        # The view box clips its children to its rectangle.
+        clip = self.box.deviceTransform(to_view).map(self.box.shape())
+        for item in self.moving():
+            if not item.isVisible() or item.opacity() == 0.0:
+                continue
+            painter.save()
+            painter.setTransform(to_canvas)
+            painter.setClipPath(clip)
+            painter.setRenderHints(self.view.renderHints(), True)
+            painter.setTransform(item.deviceTransform(to_view) * to_canvas)
+            item.paint(painter, self._option, self.view.viewport())
+            painter.restore()
