@@ -56,16 +56,20 @@ def test_the_still_layer_is_drawn_again_when_the_map_moves():
         canvas.close()
 
 
-def test_views_left_out_of_the_frame_do_not_follow_the_race():
-    canvas = ExportCanvas(SCENARIO, ExportOptions(view="contour", size=(400, 300)))
+@pytest.mark.gl
+@pytest.mark.parametrize("view, left_out", [("contour", "surface3d"), ("3d", "contour")])
+def test_views_left_out_of_the_frame_do_not_follow_the_race(view, left_out):
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view=view, size=(400, 300)))
+    views = canvas.views
     try:
         canvas.run_race(60)
         canvas.frame(40)
-        assert canvas.views.contour.shown_step == 40
-        assert canvas.views.loss_plot.shown_step != 40
-        assert canvas.views.surface3d.shown_step != 40
-        canvas.views.set_followers(surface3d=True, loss_plot=True)  # taken back: they catch up
-        assert canvas.views.loss_plot.shown_step == canvas.views.surface3d.shown_step == 40
+        follows = {name: getattr(views, name).shown_step == 40 for name in ("surface3d", "contour")}
+        assert follows == {"surface3d": left_out != "surface3d", "contour": left_out != "contour"}
+        assert views.loss_plot.shown_step != 40  # no loss strip in these frames
+        views.set_followers(surface3d=True, contour=True, loss_plot=True)  # back: they catch up
+        assert views.loss_plot.shown_step == views.surface3d.shown_step == 40
+        assert views.contour.shown_step == 40
     finally:
         canvas.close()
 

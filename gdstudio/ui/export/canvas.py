@@ -83,7 +83,7 @@ class ExportCanvas(QWidget):
         self.views.set_anatomy_shown(False)
         self.views.contour.basins_button.hide()  # a control, not part of the picture
         # Views left out of the frame need not follow the race.
-        self.views.set_followers(options.view != "contour", options.with_loss)
+        self.views.set_followers(options.view != "contour", options.view != "3d", options.with_loss)
         self.map_layers = MapLayers(self.views.contour)
         self._still: np.ndarray | None = None
         self._still_key: tuple = ()
