@@ -56,7 +56,7 @@ def ours(folder: Path, suffix: str, view: str) -> float:
 MP4_ARGS = ["-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
 """Our MP4 encoder's settings (gdstudio/export/formats/mp4.py), given to the matched peer."""
 GIF_ARGS = ["-filter_complex", "split[a][b];[a]trim=end_frame=8,palettegen=reserve_transparent=0[p];"
-            "[b][p]paletteuse=dither=none", "-global_palette", "0"]  # fmt: skip
+            "[b][p]paletteuse=dither=none:diff_mode=rectangle", "-global_palette", "0"]  # fmt: skip
 """Our GIF policy for ffmpeg (gdstudio/export/formats/gif.py): a palette fitted to the first
 8 frames, no dithering."""
 

@@ -22,6 +22,9 @@ from gdstudio.export.options import ANIMATION_OPTIONS
 SAMPLE_FRAMES = 8
 """Frames read ahead before the palette is fitted."""
 COLOURS = 256
+MAPPING = "paletteuse=dither=none:diff_mode=rectangle"
+"""Nearest palette colour, no dithering; only the rectangle that changed is mapped again (the
+rest of a frame maps as before: the same file, less work)."""
 PER_FRAME_TABLE = ("-global_palette", "0")
 """Each frame carries the palette's colours it uses: ffmpeg 7.0's header table is not always
 the palette it mapped the frames to, and players show the later frames in the header's colours."""
@@ -37,7 +40,7 @@ def encode_gif(path: Path, frames: Frames, fps: int) -> int:
     as_input = "data:application/octet-stream;base64," + base64.b64encode(palette).decode()
     return ffmpeg_encode(
         path, itertools.chain(first_batch, frames), fps,
-        ["-lavfi", "[0:v][1:v]paletteuse=dither=none", *PER_FRAME_TABLE, "-loop", "0", "-f", "gif"],
+        ["-lavfi", f"[0:v][1:v]{MAPPING}", *PER_FRAME_TABLE, "-loop", "0", "-f", "gif"],
         extra_inputs=["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "16x16", "-i", as_input],
     )  # fmt: skip
 
