@@ -9,6 +9,8 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QWidget
 
 from gdstudio.engine.scenario import Scenario
 from gdstudio.export.encoders import write_frames
@@ -70,6 +72,50 @@ def test_views_left_out_of_the_frame_do_not_follow_the_race(view, left_out):
         views.set_followers(surface3d=True, contour=True, loss_plot=True)  # back: they catch up
         assert views.loss_plot.shown_step == views.surface3d.shown_step == 40
         assert views.contour.shown_step == 40
+    finally:
+        canvas.close()
+
+
+class PaintCounter(QObject):
+    """Counts the paint events a widget receives."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        self.count += event.type() == QEvent.Type.Paint
+        return False
+
+
+def test_views_are_not_repainted_between_frames():
+    """The export dialog processes events after each frame: the canvas is never on screen,
+    so a view repaints only when a frame draws it."""
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view="contour", size=(400, 300)))
+    try:
+        canvas.run_race(60)
+        canvas.frame(0)
+        QApplication.processEvents()
+        counter = PaintCounter(canvas.views.contour.plot_widget.viewport())
+        for step in (10, 20, 30):
+            canvas.frame(step)
+            QApplication.processEvents()
+        assert counter.count == 0
+        np.testing.assert_array_equal(canvas.frame(30), canvas.frame(30, whole=True))
+    finally:
+        canvas.close()
+
+
+def test_the_header_keeps_its_place_as_the_step_gains_digits():
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view="contour", size=(400, 300)))
+    try:
+        last = canvas.run_race(60)
+        places = []
+        for step in (0, 10, last):
+            canvas.frame(step)
+            places.append((canvas.legend.geometry(), canvas.step_counter.geometry()))
+        assert places[0] == places[1] == places[2]
     finally:
         canvas.close()
 

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gdstudio.export.encoders import write_frames
 from gdstudio.export.errors import ExportError
@@ -121,16 +128,19 @@ class ExportCanvas(QWidget):
             layout.addWidget(self.views.loss_plot)
         self.setStyleSheet("background: white;")
         self.setFixedSize(*options.size)  # the frame's size, even if a view must give way
+        for view in self.findChildren(QGraphicsView):
+            # Never on screen: a view is painted when a frame draws it, not again whenever
+            # its scene changes and events are processed (the export dialog's progress bar).
+            view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
         self.show()
         QApplication.processEvents()
 
     def run_race(self, steps: int) -> int:
         """Compute the race up to ``steps``; returns the furthest step reached."""
         self._last_step = self.controller.run_to(steps)
-        widest = f"step {self._last_step} / {self._last_step}"  # every frame's layout the same
-        self.step_counter.setMinimumWidth(
-            self.step_counter.fontMetrics().horizontalAdvance(widest) + 12
-        )
+        # As wide as its widest text (padding included), so every frame's layout is the same.
+        self.step_counter.setText(f"step {self._last_step} / {self._last_step}")
+        self.step_counter.setMinimumWidth(self.step_counter.sizeHint().width())
         return self._last_step
 
     def frame(self, step: int, azimuth: float | None = None, whole: bool = False) -> np.ndarray:
