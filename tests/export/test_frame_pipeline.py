@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import imageio.v3 as iio
@@ -29,42 +31,42 @@ SCENARIO = Scenario.from_dict({
 })  # fmt: skip
 
 
+@contextmanager
+def raced(view: str, size: tuple[int, int], **options) -> Iterator[tuple[ExportCanvas, int]]:
+    """An export canvas of SCENARIO with its race computed, and its last step; closed after."""
+    canvas = ExportCanvas(SCENARIO, ExportOptions(view=view, size=size, **options))
+    try:
+        yield canvas, canvas.run_race(60)
+    finally:
+        canvas.close()
+
+
 @pytest.mark.gl
 @pytest.mark.parametrize("view, with_loss", [("contour", False), ("contour", True), ("both", True)])
 def test_a_frame_drawn_in_layers_is_the_frame_drawn_whole(view, with_loss):
-    canvas = ExportCanvas(SCENARIO, ExportOptions(view=view, size=(480, 320), with_loss=with_loss))
-    try:
-        last = canvas.run_race(60)
+    with raced(view=view, size=(480, 320), with_loss=with_loss) as (canvas, last):
         for step in (0, 7, 33, last):
             layered = canvas.frame(step)
             whole = canvas.frame(step, whole=True)
             assert layered.shape == (320, 480, 4)
             np.testing.assert_array_equal(layered, whole)
         assert not np.array_equal(canvas.frame(0), canvas.frame(last))  # the race moved
-    finally:
-        canvas.close()
 
 
 def test_the_still_layer_is_drawn_again_when_the_map_moves():
-    canvas = ExportCanvas(SCENARIO, ExportOptions(view="contour", size=(400, 300)))
-    try:
-        canvas.run_race(60)
+    with raced(view="contour", size=(400, 300)) as (canvas, _):
         before = canvas.frame(30)
         canvas.views.contour.plot_item.setRange(xRange=(-1, 1), yRange=(0, 2), padding=0)
         zoomed = canvas.frame(30)
         np.testing.assert_array_equal(zoomed, canvas.frame(30, whole=True))
         assert not np.array_equal(before, zoomed)
-    finally:
-        canvas.close()
 
 
 @pytest.mark.gl
 @pytest.mark.parametrize("view, left_out", [("contour", "surface3d"), ("3d", "contour")])
 def test_views_left_out_of_the_frame_do_not_follow_the_race(view, left_out):
-    canvas = ExportCanvas(SCENARIO, ExportOptions(view=view, size=(400, 300)))
-    views = canvas.views
-    try:
-        canvas.run_race(60)
+    with raced(view=view, size=(400, 300)) as (canvas, _):
+        views = canvas.views
         canvas.frame(40)
         follows = {name: getattr(views, name).shown_step == 40 for name in ("surface3d", "contour")}
         assert follows == {"surface3d": left_out != "surface3d", "contour": left_out != "contour"}
@@ -72,8 +74,6 @@ def test_views_left_out_of_the_frame_do_not_follow_the_race(view, left_out):
         views.set_followers(surface3d=True, contour=True, loss_plot=True)  # back: they catch up
         assert views.loss_plot.shown_step == views.surface3d.shown_step == 40
         assert views.contour.shown_step == 40
-    finally:
-        canvas.close()
 
 
 class PaintCounter(QObject):
@@ -92,9 +92,7 @@ class PaintCounter(QObject):
 def test_views_are_not_repainted_between_frames():
     """The export dialog processes events after each frame: the canvas is never on screen,
     so a view repaints only when a frame draws it."""
-    canvas = ExportCanvas(SCENARIO, ExportOptions(view="contour", size=(400, 300)))
-    try:
-        canvas.run_race(60)
+    with raced(view="contour", size=(400, 300)) as (canvas, _):
         canvas.frame(0)
         QApplication.processEvents()
         counter = PaintCounter(canvas.views.contour.plot_widget.viewport())
@@ -103,21 +101,15 @@ def test_views_are_not_repainted_between_frames():
             QApplication.processEvents()
         assert counter.count == 0
         np.testing.assert_array_equal(canvas.frame(30), canvas.frame(30, whole=True))
-    finally:
-        canvas.close()
 
 
 def test_the_header_keeps_its_place_as_the_step_gains_digits():
-    canvas = ExportCanvas(SCENARIO, ExportOptions(view="contour", size=(400, 300)))
-    try:
-        last = canvas.run_race(60)
+    with raced(view="contour", size=(400, 300)) as (canvas, last):
         places = []
         for step in (0, 10, last):
             canvas.frame(step)
             places.append((canvas.legend.geometry(), canvas.step_counter.geometry()))
         assert places[0] == places[1] == places[2]
-    finally:
-        canvas.close()
 
 
 def qt_frames(n=12, size=(64, 48)):
