@@ -57,12 +57,14 @@ class MapLayers:
         # The view box clips its children to its rectangle.
         clip = self.box.deviceTransform(to_view).map(self.box.shape())
         for item in self.moving():
-            if not item.isVisible() or item.opacity() == 0.0:
+            opacity = item.effectiveOpacity()
+            if not item.isVisible() or opacity == 0.0:
                 continue
             painter.save()
             painter.setTransform(to_canvas)
             painter.setClipPath(clip)
             painter.setRenderHints(self.view.renderHints(), True)
+            painter.setOpacity(opacity)
             painter.setTransform(item.deviceTransform(to_view) * to_canvas)
             item.paint(painter, self._option, self.view.viewport())
             painter.restore()
