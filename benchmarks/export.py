@@ -55,7 +55,8 @@ def ours(folder: Path, suffix: str, view: str) -> float:
     return elapsed
 
 
-MP4_ARGS = ["-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+MP4_ARGS = ["-threads", "1", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+            "-movflags", "+faststart"]  # fmt: skip
 """Our MP4 encoder's settings (gdstudio/export/formats/mp4.py), given to the matched peer."""
 GIF_ARGS = ["-filter_complex", "split[a][b];[a]trim=end_frame=8,palettegen=reserve_transparent=0[p];"
             "[b][p]paletteuse=dither=none:diff_mode=rectangle", "-global_palette", "0"]  # fmt: skip

@@ -12,9 +12,11 @@ from gdstudio.export.ffmpeg_pipe import ffmpeg_encode
 from gdstudio.export.formats.base import ExportFormat, Frames
 from gdstudio.export.options import ANIMATION_OPTIONS
 
-H264_ARGS = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-             "-movflags", "+faststart", "-f", "mp4")  # fmt: skip
-"""The encoder's settings (the export benchmark gives matplotlib the same)."""
+H264_ARGS = ("-c:v", "libx264", "-threads", "1", "-preset", "veryfast", "-crf", "20",
+             "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4")  # fmt: skip
+"""The encoder's settings (the export benchmark gives matplotlib the same). One encoder
+thread: the other core draws the frames, and x264's frame threads would only add their
+overhead (and cost a little compression)."""
 
 
 def encode_mp4(path: Path, frames: Frames, fps: int) -> int:
