@@ -77,6 +77,7 @@ class RaceViews(QObject):
         self.basins_shown = False
         self.basin_optimizer = 0
         """Which optimizer of the basin map the contour map shows."""
+        self._follow_3d = self._follow_map = self._follow_loss = True
 
         self._loss_update = Throttle(self._update_loss_plot, LOSS_INTERVAL_S, self)
         self._map_update = Throttle(self._fill_map, MAP_INTERVAL_S, self)
@@ -276,14 +277,23 @@ class RaceViews(QObject):
         return [(list(dict.fromkeys(shades(colors[i], n))), c.scenario.optimizers[i].display_label())
                 for i in c.race_entries()]  # fmt: skip
 
+    def set_followers(self, surface3d: bool, contour: bool, loss_plot: bool) -> None:
+        """Whether the 3D view, the contour map and the loss plot follow the race's step. An
+        export frame that leaves one out spares its redraw; one taken back catches up at once."""
+        self._follow_3d, self._follow_map = bool(surface3d), bool(contour)
+        self._follow_loss = bool(loss_plot)
+        self._on_step()
+
     def _on_step(self) -> None:
         h = self.controller.history()
         step = self.controller.shown_step
-        self.surface3d.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
-        self.contour.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
-        if self.controller.playing:
+        if self._follow_3d:
+            self.surface3d.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
+        if self._follow_map:
+            self.contour.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
+        if self._follow_loss and self.controller.playing:
             self._loss_update()  # at most every LOSS_INTERVAL_S during play
-        else:
+        elif self._follow_loss:
             self._update_loss_plot()
         if self._batch_overlay:
             self._update_overlay()

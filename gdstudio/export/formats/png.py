@@ -5,18 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from gdstudio.export.errors import ExportError
-from gdstudio.export.formats.base import ExportFormat, Frames
+from gdstudio.export.formats.base import ExportFormat, Frames, pil_image
 from gdstudio.export.options import STILL_OPTIONS
 
 
 def encode_png(path: Path, frames: Frames, fps: int) -> int:
     """Write the first frame as a PNG (``fps`` does not apply); returns 1."""
-    from PIL import Image
-
     frame = next(frames, None)
     if frame is None:
         raise ExportError("no frames to write")
-    Image.fromarray(frame).save(path, format="PNG", optimize=False, compress_level=3)
+    pil_image(frame).save(path, format="PNG", optimize=False, compress_level=3)
     return 1
 
 

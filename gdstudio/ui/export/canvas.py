@@ -3,27 +3,40 @@
 The canvas builds the same :class:`~gdstudio.ui.race_views.RaceViews` the
 window shows (its 3D view on an off-screen QOpenGLWidget), lays them out on a
 canvas of the requested size that is never shown on screen, computes the race
-once, and then scrubs through it: one ``QWidget.grab`` per frame. So a frame is
-exactly what the app shows for the same scenario and step.
+once, and then scrubs through it. So a frame is what the app shows for the same
+scenario and step. What stays still (the title and legend, the map under the
+race, the colour bar) is drawn once; each frame copies it and draws over it
+what moves: the race on the map (see :mod:`~gdstudio.ui.export.layers`), the
+step counter, the loss strip and the 3D view. It is drawn again whenever the
+map's view or the layout moves.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gdstudio.export.encoders import write_frames
 from gdstudio.export.errors import ExportError
 from gdstudio.export.formats import format_of
 from gdstudio.export.options import VIEWS, ExportOptions
 from gdstudio.ui.controller import RaceController
+from gdstudio.ui.export.layers import MapLayers
 from gdstudio.ui.race_views import RaceViews
 
 if TYPE_CHECKING:
@@ -76,6 +89,11 @@ class ExportCanvas(QWidget):
         # legend would cover the map: frames show the race.
         self.views.set_anatomy_shown(False)
         self.views.contour.basins_button.hide()  # a control, not part of the picture
+        # Views left out of the frame need not follow the race.
+        self.views.set_followers(options.view != "contour", options.view != "3d", options.with_loss)
+        self.map_layers = MapLayers(self.views.contour)
+        self._still: np.ndarray | None = None
+        self._still_key: tuple = ()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -110,35 +128,83 @@ class ExportCanvas(QWidget):
             layout.addWidget(self.views.loss_plot)
         self.setStyleSheet("background: white;")
         self.setFixedSize(*options.size)  # the frame's size, even if a view must give way
+        for view in self.findChildren(QGraphicsView):
+            # Never on screen: a view is painted when a frame draws it, not again whenever
+            # its scene changes and events are processed (the export dialog's progress bar).
+            view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
         self.show()
         QApplication.processEvents()
 
     def run_race(self, steps: int) -> int:
         """Compute the race up to ``steps``; returns the furthest step reached."""
         self._last_step = self.controller.run_to(steps)
-        widest = f"step {self._last_step} / {self._last_step}"  # every frame's layout the same
-        self.step_counter.setMinimumWidth(
-            self.step_counter.fontMetrics().horizontalAdvance(widest) + 12
-        )
+        # As wide as its widest text (padding included), so every frame's layout is the same.
+        self.step_counter.setText(f"step {self._last_step} / {self._last_step}")
+        self.step_counter.setMinimumWidth(self.step_counter.sizeHint().width())
         return self._last_step
 
-    def frame(self, step: int, azimuth: float | None = None) -> np.ndarray:
-        """The canvas at race step ``step`` as an (H, W, 3) uint8 array."""
+    def frame(self, step: int, azimuth: float | None = None, whole: bool = False) -> np.ndarray:
+        """The canvas at race step ``step`` as an (H, W, 4) array of B, G, R, 255
+        (see :data:`~gdstudio.export.formats.base.Frames`): the still parts copied, the
+        moving ones drawn over them; with ``whole``, every part drawn (the same pixels)."""
         self.controller.scrub(step)
         self.step_counter.setText(f"step {self.controller.shown_step} / {self._last_step}")
-        self.layout().activate()  # the counter's width follows its text before the grab
+        self.layout().activate()  # the counter's width follows its text before the drawing
         if azimuth is not None:
             self.views.surface3d.gl_view.setCameraPosition(azimuth=azimuth)
         self.views.settle()
-        image = self.grab().toImage()
+        if whole:
+            return self._draw(self._blank())
+        key = self._layout_key()
+        if self._still is None or key != self._still_key:
+            with self.map_layers.race_hidden():
+                self._still, self._still_key = self._draw(self._blank()), key
+        frame = self._still.copy()
+        with _painter(frame) as painter:
+            if self.views.contour.isVisible():
+                self.map_layers.paint_moving(painter, self)
+            for widget in (self.step_counter, self.views.loss_plot):
+                if widget.isVisible():
+                    widget.render(painter, widget.mapTo(self, QPoint(0, 0)))
+            self._paint_3d(painter)
+        return frame
+
+    def _layout_key(self) -> tuple:
+        """What the still layer depends on: the map's view and every part's place."""
+        (x0, x1), (y0, y1) = self.views.contour.visible_domain()
+        places = tuple(w.geometry().getRect() for w in self.findChildren(QWidget) if w.isVisible())
+        return (x0, x1, y0, y1, places)
+
+    def _blank(self) -> np.ndarray:
+        """A white frame: B, G, R, 255 (RGB32 keeps its fourth byte 255 where it paints)."""
+        w, h = self.options.size
+        return np.full((h, w, 4), 255, np.uint8)
+
+    def _draw(self, frame: np.ndarray) -> np.ndarray:
+        """Draw the whole canvas into ``frame``."""
+        with _painter(frame) as painter:
+            self.render(painter, QPoint(0, 0))
+            self._paint_3d(painter)
+        return frame
+
+    def _paint_3d(self, painter: QPainter) -> None:
         gl_view = self.views.surface3d.gl_view
         if gl_view.isVisible():
-            # QWidget.grab() composes the GL view without what it paints with a QPainter
+            # Rendering composes the GL view without what it paints with a QPainter
             # (the axes' labels): draw its own framebuffer over it.
-            painter = QPainter(image)
             painter.drawImage(gl_view.mapTo(self, QPoint(0, 0)), gl_view.grabFramebuffer())
-            painter.end()
-        return qimage_to_rgb(image)
+
+
+@contextmanager
+def _painter(frame: np.ndarray) -> Iterator[QPainter]:
+    """A QPainter on an (H, W, 4) uint8 array: a QImage in Qt's RGB32 sharing its memory."""
+    h, w = frame.shape[:2]
+    image = QImage(frame.data, w, h, 4 * w, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    try:
+        yield painter
+    finally:
+        painter.end()
 
 
 def qimage_to_rgb(image: QImage) -> np.ndarray:

@@ -39,6 +39,8 @@ START_SIZE, START_SIZE_MANY, MANY_STARTS = 13, 8, 12
 """Start circles' diameter in pixels; smaller when there are more than MANY_STARTS."""
 AXIS_WIDTH = 46
 """Pixels of the map's left axis: room for labels such as −0.25 or 1e+04 and the axis name."""
+RACE_Z = 10
+"""The trails' z value: what the race draws is at or above it, the map under it."""
 EDGE_INSET_PX = 7
 """A runner outside the view is drawn this far inside its edge (its marker's radius)."""
 LEGEND_SIZE = "12px"
@@ -372,7 +374,7 @@ class ContourView(QWidget):
         self.trails = []
         for color in self._groups.colors:
             curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=2.2), connect="finite")
-            curve.setZValue(10)
+            curve.setZValue(RACE_Z)
             self.plot_item.addItem(curve)
             self.trails.append(curve)
         self.markers.setData(pos=np.zeros((0, 2)))
