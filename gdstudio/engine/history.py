@@ -44,13 +44,12 @@ class History:
     def __init__(self, n: int, capacity: int, batch_mode: bool, keep: bool = True) -> None:
         self.keep = keep
         cap = capacity if keep else 2
-        # Zeros, not garbage: the compiled path steps a stopped runner along with its block
-        # (and throws the result away), and garbage can hold subnormal numbers, on which
-        # the processor's arithmetic is some forty times slower.
-        self.traj = np.zeros((cap, n, 2))
-        self.loss = np.zeros((cap, n))
-        self.gnorm = np.zeros((cap, n))
-        self.batch_loss = np.zeros((cap if batch_mode else 0, n))
+        # np.empty, not np.zeros: NumPy backs big empty arrays with huge pages, and filling
+        # a recorded race's history page by page costs over twice as much in small ones.
+        self.traj = np.empty((cap, n, 2))
+        self.loss = np.empty((cap, n))
+        self.gnorm = np.empty((cap, n))
+        self.batch_loss = np.empty((cap if batch_mode else 0, n))
         self.k = np.zeros(n, dtype=np.intp)
         self.status = np.full(n, Status.RUNNING, dtype=np.int8)
         self.grad = np.zeros((n, 2))
