@@ -176,9 +176,15 @@ def _evaluate_checked(code, xy, sp, f, g, lim, below) -> int:
 
 
 @_jit
+def _squared_norm(gx, gy) -> float:
+    """The gradient's squared norm, summed as ``Race`` sums it (its root is the recorded norm)."""
+    return gx * gx + gy * gy
+
+
+@_jit
 def _passes(x, y, f, gx, gy, lim, below) -> bool:
     """Whether a new point is recorded and its runner keeps running."""
-    q = gx * gx + gy * gy
+    q = _squared_norm(gx, gy)
     # The root is finite exactly when its square is: point_ok may take either.
     return _point_ok(x, y, f, q, lim) & (q >= below)
 
@@ -255,7 +261,7 @@ def _cut(entry_of, first, count):
 def _norms(gnorm, g) -> None:
     """Gradient norms of interleaved gradients ``g``, as the NumPy path takes them."""
     for j in range(gnorm.shape[0]):
-        gnorm[j] = math.sqrt(g[2 * j] * g[2 * j] + g[2 * j + 1] * g[2 * j + 1])
+        gnorm[j] = math.sqrt(_squared_norm(g[2 * j], g[2 * j + 1]))
 
 
 @_jit
@@ -283,7 +289,7 @@ def _commit(
         if not mask[j]:
             continue
         x, y, fj = xy[2 * j], xy[2 * j + 1], f[j]
-        q = g[2 * j] * g[2 * j] + g[2 * j + 1] * g[2 * j + 1]
+        q = _squared_norm(g[2 * j], g[2 * j + 1])
         if not _point_ok(x, y, fj, q, lim):
             status[j] = _DIVERGED
             if full:  # the gradient at its last point, as it was
@@ -308,8 +314,7 @@ def _finish_norms(gnorm, grad, k, mask, lo, hi) -> None:
     as a recorded step would have written it."""
     for r in range(lo, hi):
         if mask[r]:
-            gx, gy = grad[2 * r], grad[2 * r + 1]
-            gnorm[k[r] & 1, r] = math.sqrt(gx * gx + gy * gy)
+            gnorm[k[r] & 1, r] = math.sqrt(_squared_norm(grad[2 * r], grad[2 * r + 1]))
 
 
 @_jit

@@ -173,7 +173,7 @@ class Schedule:
     def lr_at(self, k: int) -> float:
         """The learning rate of the (k+1)-th optimizer step (after k scheduler steps)."""
         lrs = self._lrs
-        if self.spec.name == "constant":  # every step the same: no list to grow
+        if self.constant:  # every step the same: no list to grow
             return lrs[0]
         while len(lrs) <= k:
             lrs.append(self.spec.rule(len(lrs), lrs[-1], self.base_lr, self.args))
