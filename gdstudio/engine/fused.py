@@ -31,7 +31,8 @@ import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -45,10 +46,16 @@ from gdstudio.engine.stop import Status, StopRule
 # Numba reads its cache location when it is imported, so this comes first.
 os.environ.setdefault(
     "NUMBA_CACHE_DIR",
-    str(compile_cache.kernel_cache_dir(functions.__file__, stop.__file__, __file__)),
+    str(
+        compile_cache.kernel_cache_dir(
+            functions.__file__, stop.__file__, __file__, Path(__file__).with_name("fused_math.py")
+        )
+    ),
 )
 import numba
 from numba import types
+
+from gdstudio.engine import fused_math  # noqa: F401  (the kernels' compiled root_over)
 
 FloatArray = npt.NDArray[np.float64]
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -319,8 +326,8 @@ def _finish_norms(gnorm, grad, k, mask, lo, hi) -> None:
 
 @_jit
 def _run(
-    kernel, spans, entry_of, mask, traj, loss, gnorm, grad, k, status, code, sp, lim, below,
-    keep, rows, at_limit, state, prep, numbers,
+    kernel, spans, state, entry_of, mask, traj, loss, gnorm, grad, k, status, code, sp, lim,
+    below, keep, rows, at_limit, prep, numbers,
 ) -> int:  # fmt: skip
     """Up to ``len(at_limit)`` steps of one group's runners.
 
@@ -441,6 +448,24 @@ def _kernel(name: str) -> Any:
     return _KERNELS[name]
 
 
+def _run_task(task: tuple) -> int:
+    """One stretch of a group's runners through :func:`_run`.
+
+    ``task`` is (kernel, part, state fields, stacked, the rest of _run's arguments).
+    The task moves its own rows of the state fields into the stacked layout the
+    kernels read and back, so the threads share that copying too.
+    """
+    kernel, part, fields, stacked, common = task
+    lo, hi, first = (int(v) for v in part[0])
+    rows = slice(first, first + hi - lo)
+    for row, f in zip(stacked, fields, strict=True):
+        row.reshape(-1, 2)[rows] = f[rows]  # (n, 1) fields (NAdam's μ product) fill both columns
+    made = _run(kernel, part, stacked, *common)
+    for row, f in zip(stacked, fields, strict=True):
+        f[rows] = row.reshape(-1, 2)[rows, : f.shape[1]]
+    return made
+
+
 class GroupRows(NamedTuple):
     """What :func:`plan` needs of one optimizer group of a race."""
 
@@ -468,17 +493,16 @@ def _step_numbers(
     prep[..., 1] = 0.0 if decoupled else wd
     # 1 − lr·wd elementwise, as decay_params computes it; 1 leaves positions alone.
     prep[..., 2] = np.where(decoupled & (wd != 0.0), 1 - lrs * wd, 1.0)
-    numbers = None
-    for s in range(count):
-        lr = lrs[s]
-        same = bool((lr == lr[0]).all())
-        values = compiled.numbers(hp, float(lr[0]) if same else lr[:, None], first_step + s)
-        if numbers is None:
-            numbers = np.empty((count, n_entries, len(values)))
-        for i, value in enumerate(values):
-            # A float for every setting, or a (settings, 1) array of them.
-            numbers[s, :, i] = value if isinstance(value, float) else np.reshape(value, -1)
-    assert numbers is not None
+    alike = (lrs == lrs[:, :1]).all(axis=1).tolist()
+    rows = [compiled.numbers(hp, float(lr[0]) if same else lr[:, None], first_step + s)
+            for s, (lr, same) in enumerate(zip(lrs, alike, strict=True))]  # fmt: skip
+    if not any(isinstance(value, np.ndarray) for row in rows for value in row):
+        # One setting's numbers (the usual race): a single conversion for every step.
+        return prep, np.repeat(np.array(rows, dtype=np.float64)[:, None, :], n_entries, axis=1)
+    numbers = np.empty((count, n_entries, len(rows[0])))
+    for s, row in enumerate(rows):
+        for i, value in enumerate(row):
+            numbers[s, :, i] = np.reshape(value, -1)  # a number for all settings, or one each
     return prep, numbers
 
 
@@ -500,6 +524,9 @@ class FusedPlan:
     groups: tuple[GroupRows, ...]
     spans: tuple[npt.NDArray[np.intp], ...]
     """Per group, its contiguous stretches of runners (see :func:`_run`)."""
+    stacks: dict[int, FloatArray] = field(default_factory=dict, compare=False, repr=False)
+    """Per group index, its state fields stacked as the kernels read them, kept between
+    calls (allocating them again would cost fresh pages each time)."""
 
     def advance(
         self,
@@ -521,32 +548,22 @@ class FusedPlan:
         n = history.traj.shape[1]
         traj = history.traj.reshape(history.traj.shape[0], 2 * n)
         grad = history.grad.reshape(2 * n)
-        tasks, stacks = [], []
+        tasks = []
         for index, group in enumerate(self.groups):
             prep, numbers = _step_numbers(group, lrs[index], first_step)
             fields = states[index]
-            size = len(group.rows)
-            stacked = np.empty((len(fields), 2 * size))
-            for row, f in zip(stacked, fields, strict=True):
-                row.reshape(size, 2)[...] = (
-                    f  # (n, 1) fields (NAdam's μ product) go to both columns
-                )
-            stacks.append(stacked)
+            shape = (len(fields), 2 * len(group.rows))
+            if index not in self.stacks or self.stacks[index].shape != shape:
+                self.stacks[index] = np.empty(shape)
             common = (group.entry_of, mask, traj, history.loss, history.gnorm, grad, history.k,
                       history.status, self.code, self.surface_params, float(rule.max_abs),
-                      rule.converged_below(), history.keep, rows, at_limit, stacked, prep,
-                      numbers)  # fmt: skip
+                      rule.converged_below(), history.keep, rows, at_limit, prep, numbers)  # fmt: skip
             kernel = _kernel(group.name)
-            tasks += [(kernel, part[None], *common) for span in self.spans[index]
-                      for part in _split(span, threads())]  # fmt: skip
+            tasks += [(kernel, part[None], fields, self.stacks[index], common)
+                      for span in self.spans[index] for part in _split(span, threads())]  # fmt: skip
         if len(tasks) == 1:
-            made = _run(*tasks[0])
-        else:  # the runs touch disjoint runners, and _run lets go of the GIL
-            made = max(_pool().map(lambda task: _run(*task), tasks))
-        for fields, stacked in zip(states, stacks, strict=True):
-            for f, new in zip(fields, stacked, strict=True):
-                f[...] = new.reshape(-1, 2)[:, : f.shape[1]]
-        return made
+            return _run_task(tasks[0])
+        return max(_pool().map(_run_task, tasks))  # disjoint runners; _run lets go of the GIL
 
 
 def plan(

@@ -37,6 +37,7 @@ from gdstudio.engine.optimizers.transforms import (
     lr_param,
     per_runner,
     prepare_grad,
+    root_over,
     step_counts,
     weight_decay_param,
     zeros_like_rows,
@@ -380,7 +381,8 @@ def adam_kernel(p, g, state, new_state, out, numbers, parts) -> None:
     m, v, vmax = state[0], state[1], state[2]
     for part in range(parts.shape[0]):
         c = numbers[parts[part, 2]]
-        w, beta2, c2, step_size, bc2_sqrt, eps, amsgrad = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+        w, beta2, c2, step_size, bc2_sqrt, eps, amsgrad, inv_bc2_sqrt = c[0], c[1], c[2], c[3], \
+            c[4], c[5], c[6], c[7]  # fmt: skip
         for e in range(parts[part, 0], parts[part, 1]):
             gi, mi = g[e], m[e]
             mm = (gi - mi) * w + mi if w < 0.5 else gi - (gi - mi) * (1.0 - w)
@@ -389,15 +391,16 @@ def adam_kernel(p, g, state, new_state, out, numbers, parts) -> None:
             if amsgrad != 0.0:
                 top = vv if (vv > top or vv != vv) else top  # np.maximum: NaN wins
             new_state[0, e], new_state[1, e], new_state[2, e] = mm, vv, top
-            denom = math.sqrt(top if amsgrad != 0.0 else vv) / bc2_sqrt + eps
+            denom = root_over(top if amsgrad != 0.0 else vv, bc2_sqrt, inv_bc2_sqrt) + eps
             out[e] = ((-step_size) * mm) / denom + p[e]
 
 
 def adam_numbers(hp: dict[str, Any], lr: Scalar, step: int) -> tuple[Scalar, ...]:
     """The numbers :func:`adam_kernel` reads for one step, as :func:`_adam_step` computes them."""
     beta1, beta2 = hp["betas"]
-    return (1 - beta1, beta2, 1 - beta2, lr / _bias1(beta1, step), _bias2_sqrt(beta2, step),
-            hp["eps"], float(hp["amsgrad"]))  # fmt: skip
+    bias_correction2_sqrt = _bias2_sqrt(beta2, step)
+    return (1 - beta1, beta2, 1 - beta2, lr / _bias1(beta1, step), bias_correction2_sqrt,
+            hp["eps"], float(hp["amsgrad"]), 1.0 / bias_correction2_sqrt)  # fmt: skip
 
 
 def nadam_kernel(p, g, state, new_state, out, numbers, parts) -> None:

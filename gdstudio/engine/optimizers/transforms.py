@@ -6,6 +6,7 @@ helper says which torch kernel it mirrors.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +63,17 @@ def ema_sq(avg: Array, grad: Array, beta: Scalar) -> Array:
     out *= grad
     out += avg * beta
     return out
+
+
+def root_over(v: float, divisor: float, reciprocal: float) -> float:
+    """``√v / divisor`` for one element of a compiled kernel, rounded as that division rounds.
+
+    ``reciprocal`` is ``1 / divisor`` (rounded), passed with the step's numbers. Here
+    it is unused; the compiled path (:mod:`gdstudio.engine.fused_math`) uses it to
+    give the same float without the divider, which bounds Adam's kernel. ``divisor``
+    must be a step's constant, such as Adam's √(1 − β₂ᵗ), in [2⁻⁶⁴, 2⁶⁴].
+    """
+    return math.sqrt(v) / divisor
 
 
 def prepare_grad(grad: Array, params: Array, hp: dict[str, Any], decoupled: bool = False) -> Array:
