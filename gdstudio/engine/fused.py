@@ -43,19 +43,14 @@ from gdstudio.engine.history import History
 from gdstudio.engine.optimizers import OPTIMIZERS
 from gdstudio.engine.stop import Status, StopRule
 
-# Numba reads its cache location when it is imported, so this comes first.
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR",
-    str(
-        compile_cache.kernel_cache_dir(
-            functions.__file__, stop.__file__, __file__, Path(__file__).with_name("fused_math.py")
-        )
-    ),
+# Numba reads its settings when it is imported, so this comes first.
+compile_cache.prepare_numba(
+    functions.__file__, stop.__file__, __file__, Path(__file__).with_name("fused_math.py")
 )
-import numba
-from numba import types
+import numba  # noqa: E402
+from numba import types  # noqa: E402
 
-from gdstudio.engine import fused_math  # noqa: F401  (the kernels' compiled root_over)
+from gdstudio.engine import fused_math  # noqa: E402, F401  (the kernels' compiled root_over)
 
 FloatArray = npt.NDArray[np.float64]
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")

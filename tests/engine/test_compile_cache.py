@@ -59,6 +59,31 @@ def test_the_compiled_module_caches_where_the_user_cache_is(tmp_path):
     assert out.stdout.strip().startswith(str(tmp_path / "gdstudio" / "numba"))
 
 
+def numba_settings(env: dict[str, str]) -> tuple[str, str]:
+    """(NUMBA_CPU_FEATURES, the features Numba compiles for) in a fresh process."""
+    code = ("import os, gdstudio.engine.fused, numba.core.config as c; "
+            "print(os.environ.get('NUMBA_CPU_FEATURES', '-')); print(c.CPU_FEATURES)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True)  # fmt: skip
+    setting, compiled_for = out.stdout.split("\n")[:2]
+    return setting, compiled_for
+
+
+def test_avx512_cpus_get_512_bit_vectors_and_a_users_setting_stands(tmp_path):
+    import llvmlite.binding as llvm
+
+    host = llvm.get_host_cpu_features().flatten()
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CPU_FEATURES"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    setting, compiled_for = numba_settings(env)
+    if "+avx512f" in host.split(","):
+        assert setting == compiled_for == host + ",-prefer-256-bit"
+    else:
+        assert setting == "-" and compiled_for == "None"  # Numba's own host detection
+    env["NUMBA_CPU_FEATURES"] = host
+    assert numba_settings(env) == (host, host)
+
+
 @pytest.mark.parametrize(
     "error",
     [
