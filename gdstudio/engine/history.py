@@ -19,6 +19,9 @@ import numpy.typing as npt
 from gdstudio.engine.stop import Status
 
 FloatArray = npt.NDArray[np.float64]
+RUNNING = int(Status.RUNNING)
+"""``Status.RUNNING`` as a plain int: NumPy compares an array with it several times
+faster than with the enum member, which it first probes for the array protocols."""
 HISTORY_BUDGET = 2**31
 """Bytes of history preallocated up front; beyond it the arrays grow by doubling."""
 
@@ -53,6 +56,10 @@ class History:
         self.k = np.zeros(n, dtype=np.intp)
         self.status = np.full(n, Status.RUNNING, dtype=np.int8)
         self.grad = np.zeros((n, 2))
+
+    def running(self) -> npt.NDArray[np.bool_]:
+        """(R,) True for the runners still running."""
+        return self.status == RUNNING
 
     @staticmethod
     def capacity_for(n: int, max_steps: int, batch_mode: bool) -> int:

@@ -208,7 +208,7 @@ class Race:
     @property
     def done(self) -> bool:
         """True when no runner is still running."""
-        return not bool((self._history.status == Status.RUNNING).any())
+        return not self._history.running().any()
 
     def runner_entry(self, r: int) -> int:
         """Index of the entry (optimizer) that runner ``r`` belongs to."""
@@ -231,17 +231,18 @@ class Race:
         """Advance every running runner by up to ``n`` steps; returns steps actually made."""
         made = 0
         while made < n:
-            running = self._history.status == Status.RUNNING
-            if not running.any():
+            running = self._history.running()
+            count = np.count_nonzero(running)
+            if not count:
                 break
-            made += self._advance(running, n - made)
+            made += self._advance(running, n - made, count == len(running))
         return made
 
     def catch_up(self) -> None:
         """Step the runners that lag behind the furthest one until they are level."""
         h = self._history
         while True:
-            running = h.status == Status.RUNNING
+            running = h.running()
             if not running.any():
                 return
             lagging = running & (h.k < int(h.k.max()))
@@ -426,8 +427,11 @@ class Race:
             h.status[rows[h.status[rows] == Status.RUNNING]] = Status.MAX_STEPS
 
     # ------------------------------------------------------------------ one step
-    def _advance(self, mask: npt.NDArray[np.bool_], count: int = 1) -> int:
-        """Step the runners in ``mask``; returns how many steps were made.
+    def _advance(
+        self, mask: npt.NDArray[np.bool_], count: int = 1, whole: bool | None = None
+    ) -> int:
+        """Step the runners in ``mask`` (``whole``: every runner, when the caller knows);
+        returns how many steps were made.
 
         Runners at different step numbers are stepped once, grouped by their step
         number. Runners all at one step number take the compiled path if there is
@@ -435,9 +439,11 @@ class Race:
         still running), else one step.
         """
         h = self._history
-        whole = bool(mask.all())
+        whole = bool(mask.all()) if whole is None else whole
         ks = h.k if whole else h.k[mask]
-        k_lo, k_hi = int(ks.min()), int(ks.max())
+        k_lo = k_hi = int(ks[0])
+        if np.count_nonzero(ks != k_lo):  # runners at different steps (rare)
+            k_lo, k_hi = int(ks.min()), int(ks.max())
         if k_lo == k_hi and self._fused is not None:
             made = self._step_fused(mask, k_lo, min(count, FUSED_STEPS, self.max_steps - k_lo))
             if made:
@@ -501,7 +507,7 @@ class Race:
             new_pos, value, gn, new_grad = new_pos[ok], value[ok], gn[ok], new_grad[ok]
         h.record(idx, k, new_pos, value, gn, new_grad)
         converged = gn < self.stop.grad_tol
-        if converged.any():
+        if np.count_nonzero(converged):  # count_nonzero: a C loop, no ufunc reduction
             h.status[np.arange(self.n_runners)[idx][converged]] = Status.CONVERGED
         if k + 1 >= self.max_steps:
             recorded = np.arange(self.n_runners)[idx]
