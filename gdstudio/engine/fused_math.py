@@ -13,8 +13,9 @@ follows from multiplications and fused multiply-adds (one rounding each):
 The last line is Markstein's theorem: if q is a faithful rounding of a/b and y
 approximates 1/b with a relative error below 2⁻⁵³ (``1/b`` rounded does), then
 ``fma(fma(−q, b, a), y, q)`` is a/b rounded to nearest (P. Markstein, IBM J. Res.
-Dev. 34(1), 1990; J.-M. Muller et al., *Handbook of Floating-Point Arithmetic*,
-2nd ed., 2018, Theorem 4.10). The first correction makes q₀ faithful: its computed
+Dev. 34(1), 1990; see also J.-M. Muller, "Accelerating floating-point division when
+the divisor is known in advance", ENS Lyon report 2002-30, and the *Handbook of
+Floating-Point Arithmetic*). The first correction makes q₀ faithful: its computed
 remainder and y are each within a relative 2⁻⁵³ of the true ones, so q₀ + r₀·y lies
 within 2⁻⁵⁰ ulp of a/b and its rounding q₁ is one of a/b's two neighbours. The theorem assumes no underflow or overflow on the way: with
 a = √v (0, or in [2⁻⁵³⁷, 2⁵¹²], or not finite) and b in [2⁻⁶⁴, 2⁶⁴] every product
