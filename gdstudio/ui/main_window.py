@@ -130,19 +130,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.playback)
         self.setCentralWidget(central)
         self._menus = {title: self.menuBar().addMenu(title) for title in MENUS}
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.docks = {title: self._dock(title, area) for title, area in DOCKS}
-        d = self.docks
-        self.tabifyDockWidget(d["Optimizers"], d["Surface"])
-        self.tabifyDockWidget(d["Surface"], d["Batch mode"])
-        d["Optimizers"].raise_()
-        self.tabifyDockWidget(d["Loss"], d["Basins"])
-        d["Loss"].raise_()
-        self.splitDockWidget(d["Runners"], d["Readout"], Qt.Orientation.Vertical)
-        self.tabifyDockWidget(d["Readout"], d["Optimizer state"])
-        d["Readout"].raise_()
-        self.basins_dock = d["Basins"]
+        self.docks = self._arrange_docks()
+        self.basins_dock = self.docks["Basins"]
 
         self.views.error.connect(self.message.show_error)
         controller.scenario_changed.connect(self._on_scenario_change)
@@ -161,7 +150,11 @@ class MainWindow(QMainWindow):
 
     def _after_first_frame(self) -> None:
         # From the event loop: the rest of the window waits until the first frame is on screen.
-        QTimer.singleShot(0, self, self.complete)
+        QTimer.singleShot(0, self, self._complete_if_open)
+
+    def _complete_if_open(self) -> None:
+        if self.isVisible():  # a window closed before its second stage is not built further
+            self.complete()
 
     def complete(self) -> None:
         """The second stage: the contour map, colour bar and loss plot, the panels in their
@@ -179,11 +172,15 @@ class MainWindow(QMainWindow):
 
         controller, views = self.controller, self.views
         views.add_2d_views()
-        self.splitter.replaceWidget(1, views.contour).deleteLater()
+        # Each takes its place's geometry; the places go with their last reference.
         layout = self.centralWidget().layout()
         colour_bar_place = layout.itemAt(layout.indexOf(self.splitter) + 1).widget()
         layout.replaceWidget(colour_bar_place, views.colour_bar)
-        colour_bar_place.deleteLater()
+        for place in (self.splitter.replaceWidget(1, views.contour), colour_bar_place):
+            place.setParent(None)
+        # PySide leaves the widget QSplitter.replaceWidget takes owned by Python, which would
+        # delete it at exit under a live splitter (a crash): the splitter owns it.
+        views.contour.setParent(self.splitter)
         self.optimizer_panel = OptimizerPanel(controller)
         self.surface_panel = SurfacePanel(controller)
         self.batch_panel = BatchPanel(controller)
@@ -217,11 +214,23 @@ class MainWindow(QMainWindow):
         self.completed.emit()
 
     # ------------------------------------------------------------------ layout
-    def _dock(self, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
-        """An empty dock: its panel comes in :meth:`complete`."""
-        dock = QDockWidget(title, self, objectName=f"dock{title.replace(' ', '')}")
-        self.addDockWidget(area, dock)
-        return dock
+    def _arrange_docks(self) -> dict[str, QDockWidget]:
+        """The docks, empty (their panels come in :meth:`complete`), tabbed and split."""
+        d = {}
+        for title, area in DOCKS:
+            d[title] = QDockWidget(title, self, objectName=f"dock{title.replace(' ', '')}")
+            self.addDockWidget(area, d[title])
+        self.tabifyDockWidget(d["Optimizers"], d["Surface"])
+        self.tabifyDockWidget(d["Surface"], d["Batch mode"])
+        d["Optimizers"].raise_()
+        self.tabifyDockWidget(d["Loss"], d["Basins"])
+        d["Loss"].raise_()
+        self.splitDockWidget(d["Runners"], d["Readout"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(d["Readout"], d["Optimizer state"])
+        d["Readout"].raise_()
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        return d
 
     def _restore_layout(self) -> bool:
         """Restore the saved window layout; False on a first launch."""
@@ -233,7 +242,6 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         if isinstance(split, QByteArray):
-            self._lay_out()
             self.splitter.restoreState(split)
         return isinstance(state, QByteArray)
 
@@ -246,15 +254,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([d["Loss"]], [FIRST_DOCK_SIZES["Loss"]], Qt.Orientation.Vertical)
         self.resizeDocks([d["Runners"], d["Readout"]], list(FIRST_RIGHT_SPLIT),
                          Qt.Orientation.Vertical)  # fmt: skip
-        self._lay_out()
-        half = self.splitter.width() // 2
+        half = self.splitter.width() // 2  # in proportion: the splitter is not laid out yet
         self.splitter.setSizes([half, half])
-
-    def _lay_out(self) -> None:
-        """Place the docks and the central widget now, before the window shows, so that the
-        splitter's sizes are set at its real width (its first frame is at the final layout)."""
-        self.layout().activate()
-        self.centralWidget().layout().activate()
 
     def _save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
