@@ -160,7 +160,7 @@ import sys, time
 t0 = float(sys.argv[1])
 from gdstudio.ui.qt_setup import make_app
 app = make_app()
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 from gdstudio.ui.app import start_window
 w = start_window()  # as the app starts: staged, racing once complete
@@ -180,7 +180,8 @@ class Marks(QObject):
                 self.first()
             elif w.is_complete and obj is w.views.contour.plot_widget.viewport():
                 print(f"complete {time.time() - t0:.3f}", flush=True)
-                app.quit()
+                app.removeEventFilter(self)
+                QTimer.singleShot(0, app.quit)
         return False
     def first(self):
         if self.swapped is not None and self.painted is not None:
@@ -199,12 +200,13 @@ t0 = float(sys.argv[1])
 from gdstudio.ui.qt_setup import make_app
 app = make_app()
 import pyqtgraph.opengl as gl
+from PySide6.QtCore import Qt, QTimer
 view = gl.GLViewWidget()
 view.resize(1600, 1000)
 def painted():
     print(f"first {time.time() - t0:.3f}", flush=True)
-    app.quit()
-view.frameSwapped.connect(painted)
+    QTimer.singleShot(0, app.quit)
+view.frameSwapped.connect(painted, Qt.ConnectionType.SingleShotConnection)
 view.show()
 app.exec()
 """
@@ -220,7 +222,7 @@ def cold_start(script: str = COLD_START) -> dict[str, float]:
         env = {**os.environ, "XDG_CONFIG_HOME": f"{home}/config", "XDG_DATA_HOME": f"{home}/data"}
         out = subprocess.run([sys.executable, "-c", script, repr(time.time())], env=env,
                              capture_output=True, text=True, timeout=60)  # fmt: skip
-    marks = dict(line.split() for line in out.stdout.splitlines() if line.strip())
+    marks = dict(line.split() for line in out.stdout.splitlines())
     if "first" not in marks:
         raise RuntimeError(f"the cold-start window never painted: {out.stderr[-500:]}")
     return {name: float(seconds) for name, seconds in marks.items()}

@@ -16,7 +16,6 @@ from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.grid import Grid, HeightScale, contour_levels, wants_log_scale
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
-from gdstudio.ui.views.analysis_colors import basin_rgba, describe_pixel
 from gdstudio.ui.views.colors import shades
 from gdstudio.ui.views.surface3d import SurfaceView3D
 
@@ -243,6 +242,8 @@ class RaceViews(QObject):
         if not self.basins_shown or result is None:
             self.contour.set_basins(None)
             return
+        from gdstudio.ui.views.analysis_colors import basin_rgba  # with the first basin map
+
         index = min(self.basin_optimizer, len(result.labels) - 1)
         self.contour.set_basins(basin_rgba(result, index, BASIN_ALPHA), result.domain)
 
@@ -250,8 +251,13 @@ class RaceViews(QObject):
         """Under the pointer, where a runner of the shown optimizer would go from there."""
         result = self.controller.basin_map
         pixel = result.pixel_of(x, y) if self.basins_shown and result is not None else None
-        index = min(self.basin_optimizer, len(result.labels) - 1) if result is not None else 0
-        self.contour.show_note("" if pixel is None else describe_pixel(result, index, *pixel))
+        if pixel is None:
+            self.contour.show_note("")
+            return
+        from gdstudio.ui.views.analysis_colors import describe_pixel  # with the first basin map
+
+        index = min(self.basin_optimizer, len(result.labels) - 1)
+        self.contour.show_note(describe_pixel(result, index, *pixel))
 
     def set_batch_overlay(self, on: bool) -> None:
         """Show the loss surface of the current mini-batch over the contour map."""
