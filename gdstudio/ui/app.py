@@ -56,7 +56,6 @@ def build_window(file: Path | None = None, staged: bool = False) -> MainWindow:
     QCoreApplication.setApplicationName(session.APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName("io.github.gdstudio")
-    QGuiApplication.setWindowIcon(app_icon())
     restored = session.restore_last()
     scenario, path, problems = restored.scenario, restored.path, [restored.problem]
     if file is not None:
@@ -65,6 +64,10 @@ def build_window(file: Path | None = None, staged: bool = False) -> MainWindow:
         except GdstudioError as exc:
             problems.append(str(exc))
     window = MainWindow(RaceController(scenario), QSettings(), staged=staged)
+    if staged:  # not in the first frame's way: the icon files are read after it
+        window.completed.connect(lambda: QGuiApplication.setWindowIcon(app_icon()))
+    else:
+        QGuiApplication.setWindowIcon(app_icon())
     window.set_path(path)
     window.set_modified(restored.modified and file is None)
     shown = [p for p in problems if p]
