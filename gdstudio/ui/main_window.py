@@ -215,10 +215,15 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout
     def _arrange_docks(self) -> dict[str, QDockWidget]:
-        """The docks, empty (their panels come in :meth:`complete`), tabbed and split."""
+        """The docks, empty (their panels come in :meth:`complete`), tabbed and split.
+
+        Opaque: Qt 6.11 leaves a stray copy of a tab bar where tabbing put it on the
+        hidden window (one in the Readout dock's area), which the dock now covers.
+        """
         d = {}
         for title, area in DOCKS:
-            d[title] = QDockWidget(title, self, objectName=f"dock{title.replace(' ', '')}")
+            d[title] = QDockWidget(title, self, objectName=f"dock{title.replace(' ', '')}",
+                                   autoFillBackground=True)  # fmt: skip
             self.addDockWidget(area, d[title])
         self.tabifyDockWidget(d["Optimizers"], d["Surface"])
         self.tabifyDockWidget(d["Surface"], d["Batch mode"])
