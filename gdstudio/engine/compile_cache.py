@@ -10,7 +10,6 @@ slower: :func:`record_fallback` says so once in the log and keeps the reason for
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sys
@@ -33,6 +32,8 @@ def kernel_cache_dir(*sources: str | Path) -> Path:
     Numba caches only functions whose source file is on disk, so a missing source
     raises ``OSError`` here, which the race records as the reason for the fallback.
     """
+    import hashlib  # here, not with the app: its start never compiles a kernel
+
     digest = hashlib.sha1()
     for source in sources:
         digest.update(Path(source).read_bytes())

@@ -87,7 +87,8 @@ class DatasetParam:
         return value
 
 
-Draw = Callable[[np.random.Generator, int, float], tuple[Array, Array]]
+# The generator named as a string: numpy.random loads on first use, not with the app (4 ms).
+Draw = Callable[["np.random.Generator", int, float], tuple[Array, Array]]
 """Draws (X, y) from a seeded generator, a row count and a noise level."""
 
 

@@ -31,24 +31,31 @@ def app_icon():
 def run_app(file: Path | None = None) -> int:
     """Open the main window (on ``file``, or the last session) and run the event loop."""
     app = make_app(sys.argv[:1])
-    window = build_window(file)
-    window.show()
-    window.controller.play()
+    window = start_window(file)  # noqa: F841 (kept alive while the app runs)
     return app.exec()
 
 
-def build_window(file: Path | None = None) -> MainWindow:
+def start_window(file: Path | None = None) -> MainWindow:
+    """Show the main window as the app starts it: staged, so that its first frame is on
+    screen before the panels are built, and racing once it is complete."""
+    window = build_window(file, staged=True)
+    window.completed.connect(window.controller.play)  # the first race after the first frame
+    window.show()
+    return window
+
+
+def build_window(file: Path | None = None, staged: bool = False) -> MainWindow:
     """The main window on ``file``, or on the last session, not yet shown.
 
     Neither an unreadable ``file`` nor an unusable session file stops the app:
     it starts on the last session or the first-launch preset and the window says
-    what was wrong.
+    what was wrong. ``staged``: the window completes itself once shown and painted
+    (see :class:`MainWindow`).
     """
     QCoreApplication.setOrganizationName(session.ORGANIZATION)
     QCoreApplication.setApplicationName(session.APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName("io.github.gdstudio")
-    QGuiApplication.setWindowIcon(app_icon())
     restored = session.restore_last()
     scenario, path, problems = restored.scenario, restored.path, [restored.problem]
     if file is not None:
@@ -56,7 +63,11 @@ def build_window(file: Path | None = None) -> MainWindow:
             scenario, path = load_scenario(file), file
         except GdstudioError as exc:
             problems.append(str(exc))
-    window = MainWindow(RaceController(scenario), QSettings())
+    window = MainWindow(RaceController(scenario), QSettings(), staged=staged)
+    if staged:  # not in the first frame's way: the icon files are read after it
+        window.completed.connect(lambda: QGuiApplication.setWindowIcon(app_icon()))
+    else:
+        QGuiApplication.setWindowIcon(app_icon())
     window.set_path(path)
     window.set_modified(restored.modified and file is None)
     shown = [p for p in problems if p]

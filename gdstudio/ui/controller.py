@@ -16,15 +16,12 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from gdstudio.engine import basins, sweep
-from gdstudio.engine.analysis_results import Axis, BasinMap, SweepResult
-from gdstudio.engine.anatomy import RunnerInsight, inspect_runner
 from gdstudio.engine.datasets import Dataset
 from gdstudio.engine.errors import GdstudioError, ScenarioError
 from gdstudio.engine.grid import Grid, sample_grid
@@ -33,8 +30,11 @@ from gdstudio.engine.race import Race
 from gdstudio.engine.scenario import OptimizerConfig, Scenario, build_objective
 from gdstudio.engine.schedules import make_schedule
 from gdstudio.ui.analysis_job import AnalysisJob
-from gdstudio.ui.caption import relabeled, retitled
 from gdstudio.ui.views.colors import runner_palette, shades
+
+if TYPE_CHECKING:
+    from gdstudio.engine.analysis_results import Axis, BasinMap, SweepResult
+    from gdstudio.engine.anatomy import RunnerInsight
 
 FRAME_MS = 33
 """Animation tick: about 30 frames per second."""
@@ -349,6 +349,8 @@ class RaceController(QObject):
             return None
         key = (self._edits, r, int(self.race.steps_taken[r]))
         if self._insight is None or self._insight[0] != key:
+            from gdstudio.engine.anatomy import inspect_runner  # the analysis loads on first use
+
             self._insight = (key, inspect_runner(self.race, r))
         return self._insight[1]
 
@@ -369,6 +371,8 @@ class RaceController(QObject):
 
         The result arrives in :attr:`basin_map` with ``basins_changed``.
         """
+        from gdstudio.engine import basins  # the analysis loads on first use
+
         scenario = self._enabled_scenario()
         objective = self.objective
 
@@ -382,10 +386,14 @@ class RaceController(QObject):
 
     def sweepable(self, index: int) -> list[str]:
         """The hyperparameter names a sweep of optimizer ``index`` can set."""
+        from gdstudio.engine import sweep  # the analysis loads on first use
+
         return sweep.sweepable(self.scenario.optimizers[index].name)
 
     def hyperparameter_value(self, index: int, name: str) -> float:
         """Optimizer ``index``'s value of ``name`` (``betas[0]``-style too), defaults filled in."""
+        from gdstudio.engine import sweep  # the analysis loads on first use
+
         return sweep.current_value(self.scenario.optimizers[index], name)
 
     def compute_sweep(self, index: int, x: Axis, y: Axis | None, metric: str) -> AnalysisJob:
@@ -394,6 +402,8 @@ class RaceController(QObject):
         Raises AnalysisError at once for a bad axis; a value the optimizer refuses
         arrives as the job's ``failed`` message.
         """
+        from gdstudio.engine import sweep  # the analysis loads on first use
+
         sweep.checked_axis(x, "x")
         if y is not None:
             sweep.checked_axis(y, "y")
@@ -410,6 +420,8 @@ class RaceController(QObject):
         """Add the last sweep's optimizer with one cell's setting to the race."""
         if self._sweep is None:
             return
+        from gdstudio.engine import sweep  # loaded by the sweep that made self._sweep
+
         config, result = self._sweep
         chosen = [(result.x.name, x_value)]
         if result.y is not None and y_value is not None:
@@ -653,6 +665,8 @@ class RaceController(QObject):
         entry = self._validated(config)
         old = self.scenario.optimizers[index]
         optimizers = list(self.scenario.optimizers)
+        from gdstudio.ui.caption import relabeled  # with the catalog: on the first edit
+
         optimizers[index] = relabeled(old, config)
         self._describe(self.scenario.with_changes(optimizers=tuple(optimizers)))
         if not self._enabled[index]:
@@ -714,6 +728,8 @@ class RaceController(QObject):
 
     def _describe(self, edited: Scenario) -> None:
         """Take the edited scenario, with title, caption and labels that fit it (see caption)."""
+        from gdstudio.ui.caption import retitled  # with the catalog: on the first edit
+
         self.scenario = retitled(self.scenario, edited)
 
     def _set_starts(self, starts: Sequence[tuple[float, float]]) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import re
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,20 +26,22 @@ from gdstudio.engine.errors import GdstudioError
 from gdstudio.engine.presets import presets
 from gdstudio.engine.scenario import Scenario, load_scenario, save_scenario
 from gdstudio.ui import session
-from gdstudio.ui.about import AboutDialog
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.keys import FocusKeepsKeys
-from gdstudio.ui.panels.basins_panel import BasinsPanel
-from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.inline_message import InlineMessage
-from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
-from gdstudio.ui.panels.readout import Readout
-from gdstudio.ui.panels.state_inspector import StateInspector
-from gdstudio.ui.panels.status_table import StatusTable
-from gdstudio.ui.panels.surface_panel import SurfacePanel
 from gdstudio.ui.playback_bar import PlaybackBar
 from gdstudio.ui.race_views import RaceViews
 from gdstudio.ui.undo import UndoStack
+from gdstudio.ui.views.colour_bar import BAR_HEIGHT_PX
+
+if TYPE_CHECKING:
+    from gdstudio.ui.panels.basins_panel import BasinsPanel
+    from gdstudio.ui.panels.batch_panel import BatchPanel
+    from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
+    from gdstudio.ui.panels.readout import Readout
+    from gdstudio.ui.panels.state_inspector import StateInspector
+    from gdstudio.ui.panels.status_table import StatusTable
+    from gdstudio.ui.panels.surface_panel import SurfacePanel
 
 SCENARIO_SUFFIX = ".gdstudio.json"
 """New scenario files get this suffix: the desktop's MIME type for scenarios matches it."""
@@ -57,27 +59,65 @@ BASINS_DOCK_HEIGHT = 380
 """Height the Basins dock grows to when Race > Basin Map shows it."""
 
 
-class MainWindow(QMainWindow):
-    """The app's window. It owns the controller and wires views and panels to it."""
+DOCKS = (
+    ("Optimizers", Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("Surface", Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("Batch mode", Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("Loss", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("Basins", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("Runners", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("Readout", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("Optimizer state", Qt.DockWidgetArea.RightDockWidgetArea),
+)
+"""Each dock's title and where it starts (View menu order)."""
+MENUS = ("&File", "&Edit", "&Race", "&Presets", "&View", "&Help")
+FIRST_DOCK_SIZES = {"Optimizers": 380, "Runners": 380, "Loss": 230}
+"""Dock sizes on a first launch (px): wide enough for their panels (the Batch mode panel needs
+371 px), so they stay as they are when the panels arrive after the first frame."""
+FIRST_RIGHT_SPLIT = (260, 690)
+"""Heights of the Runners and Readout docks on a first launch, relative to each other."""
 
-    def __init__(self, controller: RaceController, settings: QSettings) -> None:
+
+class MainWindow(QMainWindow):
+    """The app's window. It owns the controller and wires views and panels to it.
+
+    Built in two stages, so that the app paints early: the frame (the window at its
+    final size and dock layout, with empty docks and menus, the caption and the live 3D
+    view), then everything else (:meth:`complete`). ``staged`` defers the second stage
+    until the 3D view has painted its first frame; ``completed`` says when it is done.
+    """
+
+    completed = Signal()
+
+    optimizer_panel: OptimizerPanel
+    surface_panel: SurfacePanel
+    batch_panel: BatchPanel
+    status_table: StatusTable
+    readout: Readout
+    state_inspector: StateInspector
+    basins_panel: BasinsPanel
+
+    def __init__(self, controller: RaceController, settings: QSettings,
+                 staged: bool = False) -> None:  # fmt: skip
         super().__init__()
         self.controller = controller
         self.settings = settings
         self.path: Path | None = None
         self._saved: Scenario | None = controller.scenario
         """The race as last opened or saved (None: not known, e.g. a restored edited race)."""
+        self.is_complete = False
+        self.sweep_dialog = None
         self.setWindowTitle("gdstudio")
         self.resize(1600, 1000)
 
-        self.views = RaceViews(controller, self)
+        self.views = RaceViews(controller, self, only_3d=True)
         self.caption = QLabel(wordWrap=True, objectName="caption")
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message = InlineMessage()
         self.playback = PlaybackBar(controller)
         splitter = QSplitter(Qt.Orientation.Horizontal, objectName="viewSplitter")
         splitter.addWidget(self.views.surface3d)
-        splitter.addWidget(self.views.contour)
+        splitter.addWidget(QWidget())  # the contour map's place, until complete()
         splitter.setSizes([1, 1])
         self.splitter = splitter
         central = QWidget()
@@ -85,11 +125,62 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.caption)
         layout.addWidget(splitter, 1)
-        layout.addWidget(self.views.colour_bar)
+        layout.addWidget(QWidget(fixedHeight=BAR_HEIGHT_PX))  # the colour bar's place
         layout.addWidget(self.message)
         layout.addWidget(self.playback)
         self.setCentralWidget(central)
+        self._menus = {title: self.menuBar().addMenu(title) for title in MENUS}
+        self.docks = self._arrange_docks()
+        self.basins_dock = self.docks["Basins"]
 
+        self.views.error.connect(self.message.show_error)
+        controller.scenario_changed.connect(self._on_scenario_change)
+        self._autosave = QTimer(self, singleShot=True, interval=1000)
+        self._autosave.timeout.connect(self._save_session)
+        self.history = UndoStack(controller, self)
+        if not self._restore_layout():
+            self._first_layout()
+        self._show_caption()
+        if staged:
+            self.views.surface3d.gl_view.frameSwapped.connect(
+                self._after_first_frame, Qt.ConnectionType.SingleShotConnection
+            )
+        else:
+            self.complete()
+
+    def _after_first_frame(self) -> None:
+        # From the event loop: the rest of the window waits until the first frame is on screen.
+        QTimer.singleShot(0, self, self._complete_if_open)
+
+    def _complete_if_open(self) -> None:
+        if self.isVisible():  # a window closed before its second stage is not built further
+            self.complete()
+
+    def complete(self) -> None:
+        """The second stage: the contour map, colour bar and loss plot, the panels in their
+        docks, the menus and the wiring between them (once)."""
+        if self.is_complete:
+            return
+        # Imported here: a staged window paints its first frame before these modules load.
+        from gdstudio.ui.panels.basins_panel import BasinsPanel
+        from gdstudio.ui.panels.batch_panel import BatchPanel
+        from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
+        from gdstudio.ui.panels.readout import Readout
+        from gdstudio.ui.panels.state_inspector import StateInspector
+        from gdstudio.ui.panels.status_table import StatusTable
+        from gdstudio.ui.panels.surface_panel import SurfacePanel
+
+        controller, views = self.controller, self.views
+        views.add_2d_views()
+        # Each takes its place's geometry; the places go with their last reference.
+        layout = self.centralWidget().layout()
+        colour_bar_place = layout.itemAt(layout.indexOf(self.splitter) + 1).widget()
+        layout.replaceWidget(colour_bar_place, views.colour_bar)
+        for place in (self.splitter.replaceWidget(1, views.contour), colour_bar_place):
+            place.setParent(None)
+        # PySide leaves the widget QSplitter.replaceWidget takes owned by Python, which would
+        # delete it at exit under a live splitter (a crash): the splitter owns it.
+        views.contour.setParent(self.splitter)
         self.optimizer_panel = OptimizerPanel(controller)
         self.surface_panel = SurfacePanel(controller)
         self.batch_panel = BatchPanel(controller)
@@ -97,58 +188,54 @@ class MainWindow(QMainWindow):
         self.readout = Readout(controller)
         self.state_inspector = StateInspector(controller)
         self.basins_panel = BasinsPanel(controller)
-        self.sweep_dialog = None
-        left = [
-            self._dock("Optimizers", self.optimizer_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
-            self._dock("Surface", self.surface_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
-            self._dock("Batch mode", self.batch_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
-        ]
-        self.tabifyDockWidget(left[0], left[1])
-        self.tabifyDockWidget(left[1], left[2])
-        left[0].raise_()
-        loss = self._dock("Loss", self.views.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.basins_dock = self._dock("Basins", self.basins_panel,
-                                      Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
-        self.tabifyDockWidget(loss, self.basins_dock)
-        loss.raise_()
-        runners = self._dock("Runners", self.status_table, Qt.DockWidgetArea.RightDockWidgetArea)
-        readout = self._dock("Readout", self.readout, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.splitDockWidget(runners, readout, Qt.Orientation.Vertical)
-        inspector = self._dock("Optimizer state", self.state_inspector,
-                               Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
+        panels = {"Optimizers": self.optimizer_panel, "Surface": self.surface_panel,
+                  "Batch mode": self.batch_panel, "Loss": views.loss_plot,
+                  "Basins": self.basins_panel, "Runners": self.status_table,
+                  "Readout": self.readout, "Optimizer state": self.state_inspector}  # fmt: skip
+        for title, panel in panels.items():
+            self.docks[title].setWidget(panel)
         # A tab brought to the front gets no show event: catch up when it is.
-        inspector.visibilityChanged.connect(lambda shown: shown and self.state_inspector.refresh())
-        self.tabifyDockWidget(readout, inspector)
-        readout.raise_()
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.docks["Optimizer state"].visibilityChanged.connect(
+            lambda shown: shown and self.state_inspector.refresh()
+        )
 
-        self.views.contour.cursor_moved.connect(self.readout.show_cursor)
-        self.views.contour.cursor_left.connect(self.readout.clear_cursor)
+        views.contour.cursor_moved.connect(self.readout.show_cursor)
+        views.contour.cursor_left.connect(self.readout.clear_cursor)
         self.status_table.runner_selected.connect(self.readout.select_runner)
-        self.status_table.runner_selected.connect(self.views.select_runner)
+        self.status_table.runner_selected.connect(views.select_runner)
         self.status_table.runner_selected.connect(self.state_inspector.select_runner)
-        self.batch_panel.batch_overlay_toggled.connect(self.views.set_batch_overlay)
-        self.basins_panel.compute_requested.connect(self.views.compute_basins)
-        self.basins_panel.overlay_chosen.connect(self.views.set_basin_optimizer)
-        self.views.error.connect(self.message.show_error)
-        controller.scenario_changed.connect(self._on_scenario_change)
+        self.batch_panel.batch_overlay_toggled.connect(views.set_batch_overlay)
+        self.basins_panel.compute_requested.connect(views.compute_basins)
+        self.basins_panel.overlay_chosen.connect(views.set_basin_optimizer)
         self._focus_keys = FocusKeepsKeys(self)
         QApplication.instance().installEventFilter(self._focus_keys)
-
-        self._autosave = QTimer(self, singleShot=True, interval=1000)
-        self._autosave.timeout.connect(self._save_session)
-        self.history = UndoStack(controller, self)
         self._build_menus()
-        self._restored = self._restore_layout()
-        self._show_caption()
+        self.is_complete = True
+        self.completed.emit()
 
     # ------------------------------------------------------------------ layout
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self, objectName=f"dock{title.replace(' ', '')}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
+    def _arrange_docks(self) -> dict[str, QDockWidget]:
+        """The docks, empty (their panels come in :meth:`complete`), tabbed and split.
+
+        Opaque: Qt 6.11 leaves a stray copy of a tab bar where tabbing put it on the
+        hidden window (one in the Readout dock's area), which the dock now covers.
+        """
+        d = {}
+        for title, area in DOCKS:
+            d[title] = QDockWidget(title, self, objectName=f"dock{title.replace(' ', '')}",
+                                   autoFillBackground=True)  # fmt: skip
+            self.addDockWidget(area, d[title])
+        self.tabifyDockWidget(d["Optimizers"], d["Surface"])
+        self.tabifyDockWidget(d["Surface"], d["Batch mode"])
+        d["Optimizers"].raise_()
+        self.tabifyDockWidget(d["Loss"], d["Basins"])
+        d["Loss"].raise_()
+        self.splitDockWidget(d["Runners"], d["Readout"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(d["Readout"], d["Optimizer state"])
+        d["Readout"].raise_()
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        return d
 
     def _restore_layout(self) -> bool:
         """Restore the saved window layout; False on a first launch."""
@@ -163,20 +250,16 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(split)
         return isinstance(state, QByteArray)
 
-    def showEvent(self, event) -> None:
-        """On a first launch, give the views most of the window."""
-        super().showEvent(event)
-        if not self._restored:
-            self._restored = True
-            QTimer.singleShot(0, self._first_layout)
-
     def _first_layout(self) -> None:
         """Docks at a sensible size and the two views sharing the middle equally."""
-        docks = {d.windowTitle(): d for d in self.findChildren(QDockWidget)}
-        self.resizeDocks([docks["Optimizers"], docks["Runners"]], [300, 380],
+        d = self.docks
+        self.resizeDocks([d["Optimizers"], d["Runners"]],
+                         [FIRST_DOCK_SIZES["Optimizers"], FIRST_DOCK_SIZES["Runners"]],
                          Qt.Orientation.Horizontal)  # fmt: skip
-        self.resizeDocks([docks["Loss"]], [230], Qt.Orientation.Vertical)
-        half = self.splitter.width() // 2
+        self.resizeDocks([d["Loss"]], [FIRST_DOCK_SIZES["Loss"]], Qt.Orientation.Vertical)
+        self.resizeDocks([d["Runners"], d["Readout"]], list(FIRST_RIGHT_SPLIT),
+                         Qt.Orientation.Vertical)  # fmt: skip
+        half = self.splitter.width() // 2  # in proportion: the splitter is not laid out yet
         self.splitter.setSizes([half, half])
 
     def _save_layout(self) -> None:
@@ -186,8 +269,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self._menus["&File"]
         self._action(file_menu, "&New", self.new_scenario, QKeySequence.StandardKey.New)
         self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &Recent")
@@ -200,7 +282,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._refresh_recent()
 
-        edit_menu = bar.addMenu("&Edit")
+        edit_menu = self._menus["&Edit"]
         h = self.history
         self.undo_action = self._action(edit_menu, "&Undo", h.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(edit_menu, "&Redo", h.redo)
@@ -211,7 +293,7 @@ class MainWindow(QMainWindow):
         self.optimizer_panel.lr_slider.sliderReleased.connect(h.end_gesture)  # after the last rate
         self._on_history_change()
 
-        race_menu = bar.addMenu("&Race")
+        race_menu = self._menus["&Race"]
         c = self.controller
         self._action(race_menu, "&Play / Pause", c.toggle_play, QKeySequence(Qt.Key.Key_Space))
         self._action(race_menu, "&Step", c.step_once, QKeySequence(Qt.Key.Key_Right))
@@ -235,7 +317,7 @@ class MainWindow(QMainWindow):
                                          QKeySequence("Ctrl+Shift+W"))  # fmt: skip
         self.sweep_action.setToolTip("One optimizer at every setting of one or two hyperparameters")
 
-        presets_menu = bar.addMenu("&Presets")
+        presets_menu = self._menus["&Presets"]
         for i, p in enumerate(presets()):
             action = self._action(presets_menu, p.title, lambda _=False, p=p: self.load_preset(p))
             action.setToolTip(p.caption)
@@ -244,7 +326,7 @@ class MainWindow(QMainWindow):
                 action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
         presets_menu.setToolTipsVisible(True)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self._menus["&View"]
         self.log_action = self._action(view_menu, "&Log Height Scale", self.views.set_log_scale,
                                        QKeySequence("Ctrl+L"))  # fmt: skip
         self.log_action.setCheckable(True)
@@ -276,10 +358,10 @@ class MainWindow(QMainWindow):
         )
         self.anatomy_action.setChecked(self.views.anatomy_shown)
         view_menu.addSeparator()
-        for dock in self.findChildren(QDockWidget):
+        for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
 
-        help_menu = bar.addMenu("&Help")
+        help_menu = self._menus["&Help"]
         self._action(help_menu, "&Keyboard Shortcuts", self._show_shortcuts, QKeySequence("F1"))
         self._action(help_menu, "&About gdstudio", self._show_about)
 
@@ -487,11 +569,15 @@ class MainWindow(QMainWindow):
         return [*rows, *MOUSE_HELP]
 
     def _show_shortcuts(self) -> None:
+        import html  # here, not with the window: its start does without (2 ms)
+
         cells = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
                         for k, v in self.shortcut_rows())  # fmt: skip
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{cells}</table>")
 
     def _show_about(self) -> None:
+        from gdstudio.ui.about import AboutDialog  # its diagnostics cost every start 15 ms
+
         self.about = AboutDialog(self)
         self.about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.about.show()

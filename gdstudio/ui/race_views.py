@@ -7,20 +7,23 @@ Every view shows the same runners, colours and step.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from gdstudio.engine.errors import GdstudioError
-from gdstudio.engine.grid import HeightScale, contour_levels, wants_log_scale
+from gdstudio.engine.grid import Grid, HeightScale, contour_levels, wants_log_scale
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.throttle import Throttle
-from gdstudio.ui.views.analysis_colors import basin_rgba, describe_pixel
-from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
 from gdstudio.ui.views.colors import shades
-from gdstudio.ui.views.colour_bar import ColourBar
-from gdstudio.ui.views.contour import ContourView
-from gdstudio.ui.views.loss_plot import LossPlot
 from gdstudio.ui.views.surface3d import SurfaceView3D
+
+if TYPE_CHECKING:
+    from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
+    from gdstudio.ui.views.colour_bar import ColourBar
+    from gdstudio.ui.views.contour import ContourView
+    from gdstudio.ui.views.loss_plot import LossPlot
 
 GRID_RESOLUTION = 200
 LOSS_INTERVAL_S = 0.1
@@ -52,20 +55,26 @@ class RaceViews(QObject):
 
     ``error(str)`` carries a message for the window to show when a click could
     not be applied (for example a start point outside the finite region).
+
+    Built in two stages so the app paints its first frame early: the 3D view,
+    live from the start (a click on it adds a start point), then the 2D views
+    (:meth:`add_2d_views`), at once unless ``only_3d``. Each controller signal
+    reaches the 3D view's half of its handler first, then the 2D views' half.
     """
 
     error = Signal(str)
 
-    def __init__(
-        self, controller: RaceController, parent: QObject | None = None, offscreen: bool = False
-    ) -> None:
+    contour: ContourView
+    loss_plot: LossPlot
+    colour_bar: ColourBar
+    anatomy: AnatomyOverlay
+
+    def __init__(self, controller: RaceController, parent: QObject | None = None,
+                 offscreen: bool = False, only_3d: bool = False) -> None:  # fmt: skip
         super().__init__(parent)
         self.controller = controller
         self.surface3d = SurfaceView3D(offscreen=offscreen)
-        self.contour = ContourView()
-        self.loss_plot = LossPlot()
-        self.colour_bar = ColourBar()
-        self.anatomy = AnatomyOverlay(self.contour.plot_item)
+        self.has_2d_views = False
         self.selected_start: int | None = None
         self.selected_runner: int | None = None
         self._anatomy_choice: bool | None = None
@@ -73,35 +82,62 @@ class RaceViews(QObject):
         self._stretch_choice: bool | None = None
         self._batch_overlay = False
         self._scale = HeightScale(False, 0.0, 1.0, 0.0, 1.0)
+        self._grid: Grid | None = None
         self._levels = np.zeros(0)
         self.basins_shown = False
         self.basin_optimizer = 0
         """Which optimizer of the basin map the contour map shows."""
         self._follow_3d = self._follow_map = self._follow_loss = True
 
+        controller.surface_changed.connect(self._choose_scale)
+        controller.surface_changed.connect(self._surface_3d)
+        controller.runners_changed.connect(self._runners_3d)
+        controller.loaded.connect(self._forget_selection)
+        controller.stepped.connect(self._step_3d)
+        self.surface3d.point_picked.connect(self._add_start)
+        self._choose_scale()
+        self._surface_3d()
+        self._runners_3d()
+        self._step_3d()
+        if not only_3d:
+            self.add_2d_views()
+
+    def add_2d_views(self) -> None:
+        """Build the contour map, its colour bar, the loss plot and the update anatomy, and
+        show the race on them (once; the 3D view's first frame does not wait for them)."""
+        if self.has_2d_views:
+            return
+        # Imported here: the window's first frame is painted before these modules load.
+        from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
+        from gdstudio.ui.views.colour_bar import ColourBar
+        from gdstudio.ui.views.contour import ContourView
+        from gdstudio.ui.views.loss_plot import LossPlot
+
+        c = self.controller
+        self.contour = ContourView()
+        self.loss_plot = LossPlot()
+        self.colour_bar = ColourBar()
+        self.anatomy = AnatomyOverlay(self.contour.plot_item)
+        self.has_2d_views = True
         self._loss_update = Throttle(self._update_loss_plot, LOSS_INTERVAL_S, self)
         self._map_update = Throttle(self._fill_map, MAP_INTERVAL_S, self)
         self.contour.view_changed.connect(self._map_update)
-        controller.playing_changed.connect(lambda _playing: self._loss_update.flush())
-        controller.surface_changed.connect(self._choose_scale)
-        controller.surface_changed.connect(self._forget_stretch)
-        controller.surface_changed.connect(self._on_surface_change)
-        controller.runners_changed.connect(self._on_runners_change)
-        controller.loaded.connect(self._forget_selection)
-        controller.stepped.connect(self._on_step)
+        c.playing_changed.connect(lambda _playing: self._loss_update.flush())
+        c.surface_changed.connect(self._forget_stretch)
+        c.surface_changed.connect(self._surface_2d)
+        c.runners_changed.connect(self._runners_2d)
+        c.stepped.connect(self._step_2d)
         self.contour.point_clicked.connect(self._add_start)
-        self.surface3d.point_picked.connect(self._add_start)
         self.contour.start_moved.connect(self._move_start)
         self.contour.start_removed.connect(self._remove_start)
         self.contour.start_selected.connect(self._select_start)
         self.contour.basins_toggled.connect(self.set_basins_shown)
         self.contour.cursor_moved.connect(self._describe_basin)
         self.contour.cursor_left.connect(lambda: self.contour.show_note(""))
-        controller.basins_changed.connect(self._show_basins)
-        self._choose_scale()
-        self._on_surface_change()
-        self._on_runners_change()
-        self._on_step()
+        c.basins_changed.connect(self._show_basins)
+        self._surface_2d()
+        self._runners_2d()
+        self._step_2d()
 
     # ------------------------------------------------------------------ user intent
     def _add_start(self, x: float, y: float) -> None:
@@ -206,6 +242,8 @@ class RaceViews(QObject):
         if not self.basins_shown or result is None:
             self.contour.set_basins(None)
             return
+        from gdstudio.ui.views.analysis_colors import basin_rgba  # with the first basin map
+
         index = min(self.basin_optimizer, len(result.labels) - 1)
         self.contour.set_basins(basin_rgba(result, index, BASIN_ALPHA), result.domain)
 
@@ -213,8 +251,13 @@ class RaceViews(QObject):
         """Under the pointer, where a runner of the shown optimizer would go from there."""
         result = self.controller.basin_map
         pixel = result.pixel_of(x, y) if self.basins_shown and result is not None else None
-        index = min(self.basin_optimizer, len(result.labels) - 1) if result is not None else 0
-        self.contour.show_note("" if pixel is None else describe_pixel(result, index, *pixel))
+        if pixel is None:
+            self.contour.show_note("")
+            return
+        from gdstudio.ui.views.analysis_colors import describe_pixel  # with the first basin map
+
+        index = min(self.basin_optimizer, len(result.labels) - 1)
+        self.contour.show_note(describe_pixel(result, index, *pixel))
 
     def set_batch_overlay(self, on: bool) -> None:
         """Show the loss surface of the current mini-batch over the contour map."""
@@ -223,21 +266,31 @@ class RaceViews(QObject):
 
     # ------------------------------------------------------------------ model -> views
     def _on_surface_change(self) -> None:
+        self._surface_3d()
+        self._surface_2d()
+
+    def _surface_3d(self) -> None:
         c = self.controller
-        grid = c.sample_surface(GRID_RESOLUTION)
+        self._grid = grid = c.sample_surface(GRID_RESOLUTION)
         self._scale = HeightScale.fit(grid.z, self._log_scale)
-        self._levels = contour_levels(self._scale(grid.z))
         self.surface3d.set_surface(grid, c.minima, self._scale)
+        self.surface3d.set_axis_labels(*self._axis_labels())
+
+    def _surface_2d(self) -> None:
+        c, grid = self.controller, self._grid
+        assert grid is not None  # sampled by _surface_3d, connected first
+        self._levels = contour_levels(self._scale(grid.z))
         self.contour.set_surface(grid, self._scale, self._levels)
         self.colour_bar.set_scale(self._scale)
         self.contour.set_minima(c.minima)
         self.contour.show_domain(c.domain)
         self.contour.set_stretch(self.stretched)
-        labels = ("w", "b") if c.in_batch_mode else ("x", "y")
-        self.contour.set_axis_labels(*labels)
-        self.surface3d.set_axis_labels(*labels)
+        self.contour.set_axis_labels(*self._axis_labels())
         self._fill_map()
         self._update_overlay()
+
+    def _axis_labels(self) -> tuple[str, str]:
+        return ("w", "b") if self.controller.in_batch_mode else ("x", "y")
 
     def _fill_map(self) -> None:
         """Heights over all the map shows: no blank margins at equal scale, detail when zoomed.
@@ -256,19 +309,25 @@ class RaceViews(QObject):
         grid = self.controller.sample_surface(resolution, view)
         self.contour.set_surface(grid, self._scale, self._levels)
 
-    def _on_runners_change(self) -> None:
+    def _runners_3d(self) -> None:
         c = self.controller
-        colors, labels = c.runner_colors(), c.runner_labels()
-        for view in (self.surface3d, self.contour, self.loss_plot):
-            view.set_runners(colors, labels)
-        self.contour.set_legend(self._legend_entries())
-        starts = np.asarray(c.scenario.starts, dtype=np.float64).reshape(-1, 2)
-        self.surface3d.set_starts(starts)
-        self.contour.set_starts(starts)
+        self.surface3d.set_runners(c.runner_colors(), c.runner_labels())
+        self.surface3d.set_starts(self._starts())
         if self.selected_runner is not None and self.selected_runner >= c.history().n_runners:
             self.selected_runner = None
         if self.selected_start is not None and self.selected_start >= len(c.scenario.starts):
             self.selected_start = None
+
+    def _runners_2d(self) -> None:
+        c = self.controller
+        colors, labels = c.runner_colors(), c.runner_labels()
+        for view in (self.contour, self.loss_plot):
+            view.set_runners(colors, labels)
+        self.contour.set_legend(self._legend_entries())
+        self.contour.set_starts(self._starts())
+
+    def _starts(self) -> np.ndarray:
+        return np.asarray(self.controller.scenario.starts, dtype=np.float64).reshape(-1, 2)
 
     def _legend_entries(self) -> list[tuple[list[str], str]]:
         """(the shades its runners wear, label) of each racing optimizer."""
@@ -285,12 +344,21 @@ class RaceViews(QObject):
         self._on_step()
 
     def _on_step(self) -> None:
-        h = self.controller.history()
-        step = self.controller.shown_step
+        self._step_3d()
+        self._step_2d()
+
+    def _step_3d(self) -> None:
         if self._follow_3d:
-            self.surface3d.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
+            h = self.controller.history()
+            self.surface3d.show_state(h.trajectory, h.loss, h.counts, h.status,
+                                      upto_step=self.controller.shown_step)  # fmt: skip
+
+    def _step_2d(self) -> None:
+        """The 2D views and the update anatomy (drawn on the map, and repeated in 3D)."""
         if self._follow_map:
-            self.contour.show_state(h.trajectory, h.loss, h.counts, h.status, upto_step=step)
+            h = self.controller.history()
+            self.contour.show_state(h.trajectory, h.loss, h.counts, h.status,
+                                    upto_step=self.controller.shown_step)  # fmt: skip
         if self._follow_loss and self.controller.playing:
             self._loss_update()  # at most every LOSS_INTERVAL_S during play
         elif self._follow_loss:
