@@ -58,8 +58,10 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # Status codes as plain ints, which Numba folds into the kernels as constants.
 _RUNNING, _CONVERGED, _DIVERGED, _MAX_STEPS = (int(s) for s in Status)
 
-BLOCK = 512
-"""Runners per block: a block's scratch arrays stay in the L1 cache between passes."""
+BLOCK = 2048
+"""Runners per block. A block's arrays stay in the L2 cache between passes, and each
+step of a block pays some bookkeeping (views, calls): 2048 runners spread it thin,
+4.8 -> 4.3 ns a point-step for Adam against blocks of 512 (measured here)."""
 
 _vector, _matrix = types.float64[::1], types.float64[:, ::1]
 _parts = types.uintp[:, ::1]  # unsigned: Numba then knows indices are never negative
