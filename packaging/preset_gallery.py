@@ -23,11 +23,11 @@ TELLING_STEP = {
 """Presets whose lesson shows best before the race's last step."""
 
 
-def render(out_dir: Path) -> list[tuple[str, str, str]]:
-    """Write each preset's picture; returns (file name, title, caption) per preset."""
-    from PIL import Image
-
+def render(out_dir: Path, keys: set[str] | None = None) -> list[tuple[str, str, str]]:
+    """Write each preset's picture (or those of ``keys``); returns (file name, title,
+    caption) per preset."""
     from gdstudio.engine.presets import presets
+    from gdstudio.export.formats.base import pil_image
     from gdstudio.export.options import ExportOptions
     from gdstudio.ui.export.canvas import ExportCanvas
 
@@ -35,6 +35,8 @@ def render(out_dir: Path) -> list[tuple[str, str, str]]:
     options = ExportOptions(view="both", size=SIZE, with_loss=True, legend=True)
     shown = []
     for p in presets():
+        if keys is not None and p.key not in keys:
+            continue
         canvas = ExportCanvas(p.scenario, options)
         try:
             canvas.views.set_anatomy_shown(False)  # the lesson, not one step's arrows
@@ -45,7 +47,7 @@ def render(out_dir: Path) -> list[tuple[str, str, str]]:
             canvas.deleteLater()
         name = f"{p.key}.png"
         # Lossless (about 250 kB each): a palette bands the shaded 3D surface and the fills.
-        Image.fromarray(frame).save(out_dir / name, optimize=True)
+        pil_image(frame).save(out_dir / name, optimize=True)  # frames are B, G, R, 255
         shown.append((name, p.title, p.caption))
         print(f"{name}: step {min(TELLING_STEP.get(p.key, last), last)}", flush=True)
     return shown
