@@ -95,6 +95,7 @@ def test_the_first_frame_shows_the_surface_and_starts_in_3d(qtbot, tmp_path, hel
     view = window.views.surface3d
     assert not hasattr(window, "optimizer_panel") and not window.is_complete
     assert view.surface is not None and view.surface in view.gl_view.items
+    assert not view.axes.lines.visible()  # the box axes come with the second stage
     np.testing.assert_allclose(view._starts, window.controller.scenario.starts)
     image = view.grab_frame()
     pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
@@ -111,6 +112,8 @@ def test_after_the_second_stage_everything_is_there_and_works(qtbot, tmp_path):
     with qtbot.waitSignal(window.completed, timeout=10000):
         window.show()
     assert window.is_complete
+    axes = window.views.surface3d.axes
+    assert axes.lines.visible() and axes.labels.visible()
     for dock in window.docks.values():
         assert dock.widget() is not None
     race_menu = window._menus["&Race"]

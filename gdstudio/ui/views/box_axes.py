@@ -104,6 +104,11 @@ class BoxAxes:
         view.addItem(self.lines)
         view.addItem(self.labels)
 
+    def set_shown(self, on: bool) -> None:
+        """Show or hide the edges, ticks and labels."""
+        self.lines.setVisible(on)
+        self.labels.setVisible(on)
+
     def set_ticks(
         self,
         x_ticks: Sequence[tuple[float, str]],
