@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 
+from gdstudio.engine.presets import preset
 from gdstudio.engine.scenario import Scenario
 from gdstudio.engine.stop import Status
 from gdstudio.ui.controller import RaceController
@@ -241,6 +242,31 @@ def test_3d_view_fits_the_whole_surface_box_at_any_shape(controller, view_3d, qt
     slack = min(min(p.x(), w - p.x()) / w for p in corners)
     slack = min(slack, min(min(p.y(), h - p.y()) / h for p in corners))
     assert slack < 0.1
+    assert_labels_inside(widget)
+
+
+def assert_labels_inside(widget) -> None:
+    """No label's text runs off the 3D view."""
+    w, h = widget.gl_view.width(), widget.gl_view.height()
+    for (point, text), (half_w, half_h) in zip(widget.axes.labels.labels,
+                                               widget.axes.labels.half_sizes(), strict=True):  # fmt: skip
+        p = label_pixel(widget, point)
+        assert half_w <= p.x() <= w - half_w and half_h <= p.y() <= h - half_h, text
+
+
+@pytest.mark.gl
+@pytest.mark.parametrize("size", [(410, 630), (640, 480)])
+def test_3d_view_keeps_the_log_height_title_inside(qtbot, size):
+    # Rosenbrock opens with log heights: the title "f − min f" is the widest label, centred
+    # on the box's top corner, which the fit puts near the view's left edge.
+    widget = RaceViews(RaceController(preset("11-adam-vs-sgd").scenario)).surface3d
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: (widget.gl_view.width(), widget.gl_view.height()) == size)
+    assert "f − min f" in [text for _, text in widget.axes.labels.labels]
+    assert_labels_inside(widget)
 
 
 def label_pixel(widget, point) -> QPoint:

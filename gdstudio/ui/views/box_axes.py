@@ -65,6 +65,12 @@ class LabelLayer(GLGraphicsItem):
         self.labels = [(QVector3D(*map(float, p)), text) for p, text in labels]
         self.update()
 
+    def half_sizes(self) -> list[tuple[float, float]]:
+        """Each label's half width and half height in pixels (its text is centred on its point)."""
+        metrics = QFontMetricsF(self.font)
+        return [((size := metrics.size(0, text)).width() / 2, size.height() / 2)
+                for _, text in self.labels]  # fmt: skip
+
     def paint(self) -> None:
         """Project every label and draw them all."""
         view = self.view()

@@ -120,22 +120,29 @@ class _GLWidgetView(_ReportsClicks, StillLayerView, gl.GLViewWidget):
         self._owner = owner
 
 
-def fit_distance(view: GLViewMixin, width: int, height: int, points: Sequence[QVector3D]) -> float:
+def fit_distance(
+    view: GLViewMixin, width: int, height: int, points: Sequence[QVector3D],
+    half_sizes: Sequence[tuple[float, float]] = (),
+) -> float:  # fmt: skip
     """The nearest camera distance at which all ``points`` show in a width × height view.
 
     The points (the box's corners and its axes' labels) are projected with the view's
     own matrices (its angles and centre kept) and the distance is bisected until they
-    all fall within :data:`FIT_MARGIN` of the edges.
+    all fall within :data:`FIT_MARGIN` of the edges. ``half_sizes`` gives, for the first
+    points, the pixel half width and height of what is drawn centred on them (a label's
+    text): that must fit too.
     """
     corners = list(points)
+    pads = [(2 * w / width, 2 * h / height) for w, h in half_sizes]
+    pads += [(0.0, 0.0)] * (len(corners) - len(pads))
     region = (0, 0, width, height)
     saved = view.opts["distance"]
 
     def fits(distance: float) -> bool:
         view.opts["distance"] = distance
         m = view.projectionMatrix(region, region) * view.viewMatrix()
-        return all(abs((p := m.map(c)).x()) <= FIT_MARGIN and abs(p.y()) <= FIT_MARGIN
-                   for c in corners)  # fmt: skip
+        return all(abs((p := m.map(c)).x()) + dx <= FIT_MARGIN and abs(p.y()) + dy <= FIT_MARGIN
+                   for c, (dx, dy) in zip(corners, pads, strict=True))  # fmt: skip
 
     near, far = HALF, 50 * HALF
     try:
@@ -210,8 +217,10 @@ class SurfaceView3D(QWidget):
     def _fit(self) -> None:
         w, h = max(self.gl_container.width(), 1), max(self.gl_container.height(), 1)
         corners = [(x, y, z) for x in (-HALF, HALF) for y in (-HALF, HALF) for z in (0.0, HEIGHT)]
-        points = [QVector3D(*p) for p in corners] + [p for p, _ in self.axes.labels.labels]
-        self.gl_view.setCameraPosition(distance=fit_distance(self.gl_view, w, h, points))
+        labels = self.axes.labels
+        points = [p for p, _ in labels.labels] + [QVector3D(*p) for p in corners]
+        distance = fit_distance(self.gl_view, w, h, points, labels.half_sizes())
+        self.gl_view.setCameraPosition(distance=distance)
 
     def reset_camera(self) -> None:
         """The camera as it starts: from the front right, a little above, the whole box in view."""
