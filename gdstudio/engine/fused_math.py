@@ -17,12 +17,14 @@ Dev. 34(1), 1990; see also J.-M. Muller, "Accelerating floating-point division w
 the divisor is known in advance", ENS Lyon report 2002-30, and the *Handbook of
 Floating-Point Arithmetic*). The first correction makes q₀ faithful: its computed
 remainder and y are each within a relative 2⁻⁵³ of the true ones, so q₀ + r₀·y lies
-within 2⁻⁵⁰ ulp of a/b and its rounding q₁ is one of a/b's two neighbours. The theorem assumes no underflow or overflow on the way: with
-a = √v (0, or in [2⁻⁵³⁷, 2⁵¹²], or not finite) and b in [2⁻⁶⁴, 2⁶⁴] every product
-and remainder stays a normal float. A non-finite root divides to itself (b > 0);
-a divisor outside that range takes the division. (In the tests and in a search of
-10⁸ pairs where q₀ is most often wrong, q₁ was always right already; the second
-correction is there because only it is covered by the theorem.)
+within 2⁻⁵⁰ ulp of a/b and its rounding q₁ is one of a/b's two neighbours.
+
+The theorem assumes no underflow or overflow on the way: with a = √v (0, or in
+[2⁻⁵³⁷, 2⁵¹²], or not finite) and b in [2⁻⁶⁴, 2⁶⁴] every product and remainder stays
+a normal float. A non-finite root divides to itself (b > 0); a divisor outside that
+range takes the division. (In the tests and in a search of 10⁸ pairs where q₀ is
+most often wrong, q₁ was always right already; the second correction is there
+because only it is covered by the theorem.)
 
 ``tests/engine/test_fused_math.py`` checks the bits against ``math.sqrt(v) / b``.
 """

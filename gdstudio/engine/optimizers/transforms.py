@@ -70,8 +70,8 @@ def root_over(v: float, divisor: float, reciprocal: float) -> float:
 
     ``reciprocal`` is ``1 / divisor`` (rounded), passed with the step's numbers. Here
     it is unused; the compiled path (:mod:`gdstudio.engine.fused_math`) uses it to
-    give the same float without the divider, which bounds Adam's kernel. ``divisor``
-    must be a step's constant, such as Adam's √(1 − β₂ᵗ), in [2⁻⁶⁴, 2⁶⁴].
+    give the same float without the divider, which bounds Adam's kernel: ``divisor``
+    is a step's constant, such as Adam's √(1 − β₂ᵗ) (outside [2⁻⁶⁴, 2⁶⁴] it divides).
     """
     return math.sqrt(v) / divisor
 

@@ -122,19 +122,18 @@ class _GLWidgetView(_ReportsClicks, StillLayerView, gl.GLViewWidget):
 
 def fit_distance(
     view: GLViewMixin, width: int, height: int, points: Sequence[QVector3D],
-    half_sizes: Sequence[tuple[float, float]] = (),
+    half_sizes: Sequence[tuple[float, float]] | None = None,
 ) -> float:  # fmt: skip
     """The nearest camera distance at which all ``points`` show in a width × height view.
 
     The points (the box's corners and its axes' labels) are projected with the view's
     own matrices (its angles and centre kept) and the distance is bisected until they
-    all fall within :data:`FIT_MARGIN` of the edges. ``half_sizes`` gives, for the first
-    points, the pixel half width and height of what is drawn centred on them (a label's
-    text): that must fit too.
+    all fall within :data:`FIT_MARGIN` of the edges. ``half_sizes``, one per point, are
+    the pixel half width and height of what is drawn centred on it (a label's text):
+    that must fit too.
     """
     corners = list(points)
-    pads = [(2 * w / width, 2 * h / height) for w, h in half_sizes]
-    pads += [(0.0, 0.0)] * (len(corners) - len(pads))
+    pads = [(2 * w / width, 2 * h / height) for w, h in half_sizes or [(0.0, 0.0)] * len(corners)]
     region = (0, 0, width, height)
     saved = view.opts["distance"]
 
@@ -218,8 +217,9 @@ class SurfaceView3D(QWidget):
         w, h = max(self.gl_container.width(), 1), max(self.gl_container.height(), 1)
         corners = [(x, y, z) for x in (-HALF, HALF) for y in (-HALF, HALF) for z in (0.0, HEIGHT)]
         labels = self.axes.labels
-        points = [p for p, _ in labels.labels] + [QVector3D(*p) for p in corners]
-        distance = fit_distance(self.gl_view, w, h, points, labels.half_sizes())
+        points = [QVector3D(*p) for p in corners] + [p for p, _ in labels.labels]
+        half_sizes = [(0.0, 0.0)] * len(corners) + labels.half_sizes()
+        distance = fit_distance(self.gl_view, w, h, points, half_sizes)
         self.gl_view.setCameraPosition(distance=distance)
 
     def reset_camera(self) -> None:
