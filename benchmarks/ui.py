@@ -9,8 +9,8 @@ at 1280×800. Each frame is one engine step, the upload of the new state to the
 views, and a synchronous repaint; the script prints the median and 90th
 percentile of each part and the ratio to the ablation.
 
-The cold start launches the app as ``gdstudio`` does (``start_window``, a first
-launch: empty settings folder, the first-launch preset) in a fresh process,
+The cold start launches the app through the ``gdstudio`` command (a first launch:
+empty settings folder, the first-launch preset) in a fresh process,
 alternately with a bare PySide6 + pyqtgraph GLViewWidget at 1600×1000 started the
 same way, in the same run, with the package's bytecode compiled as an install has
 it. Two figures, each against the bare window's first frame: the first painted
@@ -167,39 +167,46 @@ def measure_ablation(frames: int, size: tuple[int, int] = SIZE) -> dict[str, lis
 COLD_START = """
 import sys, time
 t0 = float(sys.argv[1])
-from gdstudio.ui.qt_setup import make_app
-app = make_app()
+sys.argv[1:] = []
+from gdstudio.cli import main  # the `gdstudio` command, which opens the app
+import gdstudio.ui.app as app_module  # as the command imports it (engine first, then Qt)
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QWidget
-from gdstudio.ui.app import start_window
-w = start_window()  # as the app starts: staged, racing once complete
+from PySide6.QtWidgets import QApplication, QWidget
 
 class Marks(QObject):
-    def __init__(self):
+    def __init__(self, window):
         super().__init__()
+        self.window = window
         self.swapped = self.painted = None
     def swap(self):
         if self.swapped is None:
             self.swapped = time.time() - t0
             self.first()
     def eventFilter(self, obj, event):
+        w = self.window
         if event.type() == QEvent.Type.Paint and isinstance(obj, QWidget):
             if self.painted is None:
                 self.painted = time.time() - t0
                 self.first()
             elif w.is_complete and obj is w.views.contour.plot_widget.viewport():
                 print(f"complete {time.time() - t0:.3f}", flush=True)
-                app.removeEventFilter(self)
-                QTimer.singleShot(0, app.quit)
+                QApplication.instance().removeEventFilter(self)
+                QTimer.singleShot(0, QApplication.quit)
         return False
     def first(self):
         if self.swapped is not None and self.painted is not None:
             print(f"first {max(self.swapped, self.painted):.3f}", flush=True)
 
-marks = Marks()
-w.views.surface3d.gl_view.frameSwapped.connect(marks.swap)
-app.installEventFilter(marks)
-app.exec()
+start_window = app_module.start_window
+def watched_start(file=None):
+    w = start_window(file)  # as the app starts: staged, racing once complete
+    global marks
+    marks = Marks(w)
+    w.views.surface3d.gl_view.frameSwapped.connect(marks.swap)
+    QApplication.instance().installEventFilter(marks)
+    return w
+app_module.start_window = watched_start
+main([])
 """
 
 

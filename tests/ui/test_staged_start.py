@@ -9,6 +9,8 @@ is lost or crashes.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -198,3 +200,16 @@ def test_the_app_paints_first_then_completes_then_races(qtbot, tmp_path, monkeyp
     assert (
         f"{bad}: optimizers: is required" in seen_message[0]
     )  # the error is there in the first frame
+
+
+def test_the_app_loads_numpy_and_the_engine_before_qt():
+    # PySide6 reads the source of every module imported after it (~25 ms of each start).
+    code = (
+        "import sys; import gdstudio.ui.app; loaded = list(sys.modules); "
+        "qt = loaded.index('PySide6.QtCore'); "
+        "print([m for m in ('numpy', 'gdstudio.engine.scenario', 'gdstudio.engine.race', "
+        "'gdstudio.engine.grid', 'gdstudio.engine.presets') if loaded.index(m) > qt])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert proc.stdout.strip() == "[]", proc.stderr
