@@ -13,12 +13,13 @@ The cold start launches the app through the ``gdstudio`` command (a first launch
 empty settings folder, the first-launch preset) in a fresh process,
 alternately with a bare PySide6 + pyqtgraph GLViewWidget at 1600×1000 started the
 same way, in the same run, with the package's bytecode compiled as an install has
-it. Two figures, each against the bare window's first frame: the first painted
-frame (the bar: the 3D view has swapped its first frame with the surface and
-starts on it, and the window has begun painting its frame, docks, caption and
-playback bar, which take a few milliseconds more), and the complete window (the
-second stage: contour map, colour bar, loss plot, panels and menus, built after
-the first frame, until the contour map first paints; the race starts then).
+it. Three figures, each the median of 9 launches against the bare window's first
+frame: the first painted frame (the bar: the window at its final layout, with menu
+and dock titles, the caption and the playback bar; the 3D view has swapped its
+first frame, still empty, and the window has begun painting), the surface (the 3D
+view's first frame with the surface, its minima and the starts), and the complete
+window (the last stage: contour map, colour bar, loss plot, panels and menus, built
+after the surface's frame, until the contour map first paints; the race starts then).
 
 Bars (1600×1000): median frame ≤ 33 ms and ≤ 0.5× the ablation; engine + upload
 ≤ 3 ms; cold start to the first painted frame ≤ 1.1× the bare window.
@@ -177,11 +178,15 @@ class Marks(QObject):
     def __init__(self, window):
         super().__init__()
         self.window = window
-        self.swapped = self.painted = None
+        self.swapped = self.painted = self.surfaced = None
     def swap(self):
+        now = time.time() - t0
         if self.swapped is None:
-            self.swapped = time.time() - t0
+            self.swapped = now
             self.first()
+        if self.surfaced is None and self.window.views.surface3d.surface is not None:
+            self.surfaced = now
+            print(f"surface {now:.3f}", flush=True)
     def eventFilter(self, obj, event):
         w = self.window
         if event.type() == QEvent.Type.Paint and isinstance(obj, QWidget):
@@ -230,7 +235,8 @@ app.exec()
 
 def cold_start(script: str = COLD_START) -> dict[str, float]:
     """Seconds from launching a fresh Python process to each mark the script prints
-    ("first": the first painted frame; "complete": the complete window painting).
+    ("first": the first painted frame; "surface": the 3D view's first frame with the
+    surface; "complete": the complete window painting).
 
     Each launch is a first launch: settings and session in a new empty folder.
     """
@@ -244,21 +250,21 @@ def cold_start(script: str = COLD_START) -> dict[str, float]:
     return {name: float(seconds) for name, seconds in marks.items()}
 
 
-def cold_starts(repeats: int = 7) -> tuple[float, float, float]:
-    """Median first frame and complete window of the app, and first frame of a bare GL
-    window, launched alternately (with the package's bytecode compiled, as installed)."""
+def cold_starts(repeats: int = 9) -> dict[str, float]:
+    """Median seconds to each mark of the app ("first", "surface", "complete") and to the
+    first frame of a bare GL window ("bare"), launched alternately (with the package's
+    bytecode compiled, as installed)."""
     import compileall
 
     import gdstudio
 
     compileall.compile_dir(os.path.dirname(gdstudio.__file__), quiet=1)
-    first, complete, bare = [], [], []
+    marks: dict[str, list[float]] = {"first": [], "surface": [], "complete": [], "bare": []}
     for _ in range(repeats):
-        ours = cold_start(COLD_START)
-        first.append(ours["first"])
-        complete.append(ours["complete"])
-        bare.append(cold_start(BARE_WINDOW)["first"])
-    return statistics.median(first), statistics.median(complete), statistics.median(bare)
+        for name, seconds in cold_start(COLD_START).items():
+            marks[name].append(seconds)
+        marks["bare"].append(cold_start(BARE_WINDOW)["first"])
+    return {name: statistics.median(seconds) for name, seconds in marks.items()}
 
 
 def main() -> None:
@@ -318,10 +324,13 @@ def compare(frames: int) -> None:
         bars = " (bars <= 33 ms, <= 0.5x)" if size == SIZE else ""
         print(f"median frame: {frame:.1f} ms = {frame / other:.2f}x the ablation{bars}")
         print(f"engine + upload median: {eng_up:.2f} ms" + (" (bar <= 3 ms)" if bars else ""))
-    first, complete, bare = cold_starts()
-    print(f"cold start to the first painted frame: {first:.2f} s, a bare PySide6 + pyqtgraph GL "
-          f"window {bare:.2f} s: {first / bare:.2f}x (bar <= 1.1x); to the complete window "
-          f"(panels, maps, menus): {complete:.2f} s, {complete / bare:.2f}x")  # fmt: skip
+    start = cold_starts()
+    bare = start["bare"]
+    print(f"cold start, against a bare PySide6 + pyqtgraph GL window's first frame ({bare:.3f} s):")
+    for name, what in (("first", "the first painted frame (bar <= 1.1x)"),
+                       ("surface", "the surface and starts in 3D"),
+                       ("complete", "the complete window (panels, maps, menus)")):  # fmt: skip
+        print(f"  {what}: {start[name]:.3f} s, {start[name] / bare:.3f}x")
 
 
 if __name__ == "__main__":

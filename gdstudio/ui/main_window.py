@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,10 +82,12 @@ FIRST_RIGHT_SPLIT = (260, 690)
 class MainWindow(QMainWindow):
     """The app's window. It owns the controller and wires views and panels to it.
 
-    Built in two stages, so that the app paints early: the frame (the window at its
-    final size and dock layout, with empty docks and menus, the caption and the live 3D
-    view), then everything else (:meth:`complete`). ``staged`` defers the second stage
-    until the 3D view has painted its first frame; ``completed`` says when it is done.
+    Built in stages, so that the app paints early: the frame (the window at its final
+    size and dock layout, with empty docks and menus, the caption, the playback bar and
+    the 3D view, still empty), then the race in the 3D view (the surface, its minima and
+    the starts), then everything else (:meth:`complete`). ``staged`` runs each stage
+    after the 3D view has swapped the frame of the one before; ``completed`` says when
+    the last is done. A window closed meanwhile is built no further.
     """
 
     completed = Signal()
@@ -110,7 +113,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("gdstudio")
         self.resize(1600, 1000)
 
-        self.views = RaceViews(controller, self, only_3d=True)
+        self.views = RaceViews(controller, self, staged=True)
         self.caption = QLabel(wordWrap=True, objectName="caption")
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message = InlineMessage()
@@ -142,23 +145,30 @@ class MainWindow(QMainWindow):
             self._first_layout()
         self._show_caption()
         if staged:
-            self.views.surface3d.gl_view.frameSwapped.connect(
-                self._after_first_frame, Qt.ConnectionType.SingleShotConnection
-            )
+            self._after_next_frame(self._draw_3d)
         else:
             self.complete()
 
-    def _after_first_frame(self) -> None:
-        # From the event loop: the rest of the window waits until the first frame is on screen.
-        QTimer.singleShot(0, self, self._complete_if_open)
+    def _after_next_frame(self, stage: Callable[[], None]) -> None:
+        """Run ``stage`` from the event loop once the 3D view's next frame is on screen,
+        if the window is still open then."""
 
-    def _complete_if_open(self) -> None:
-        if self.isVisible():  # a window closed before its second stage is not built further
-            self.complete()
+        def due() -> None:
+            QTimer.singleShot(0, self, lambda: self.isVisible() and stage())
+
+        self.views.surface3d.gl_view.frameSwapped.connect(
+            due, Qt.ConnectionType.SingleShotConnection
+        )
+
+    def _draw_3d(self) -> None:
+        """The second stage: the race in the 3D view; the rest after its frame."""
+        self.views.draw_3d()
+        self._after_next_frame(self.complete)
 
     def complete(self) -> None:
-        """The second stage: the contour map, colour bar and loss plot, the panels in their
-        docks, the menus and the wiring between them (once)."""
+        """The last stage: the contour map, colour bar and loss plot, the panels in their
+        docks, the menus and the wiring between them (once; the race in the 3D view first,
+        if it is not drawn yet)."""
         if self.is_complete:
             return
         # Imported here: a staged window paints its first frame before these modules load.

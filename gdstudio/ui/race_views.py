@@ -56,9 +56,10 @@ class RaceViews(QObject):
     ``error(str)`` carries a message for the window to show when a click could
     not be applied (for example a start point outside the finite region).
 
-    Built in two stages so the app paints its first frame early: the 3D view,
-    live from the start (a click on it adds a start point), then the 2D views
-    (:meth:`add_2d_views`), at once unless ``only_3d``. Each controller signal
+    Built in stages so the app paints its first frame early: the 3D view, empty;
+    the race in it (:meth:`draw_3d`: the surface, its minima, the starts and trails;
+    from then on a click on it adds a start point); then the 2D views
+    (:meth:`add_2d_views`). All at once unless ``staged``. Each controller signal
     reaches the 3D view's half of its handler first, then the 2D views' half.
     """
 
@@ -70,13 +71,14 @@ class RaceViews(QObject):
     anatomy: AnatomyOverlay
 
     def __init__(self, controller: RaceController, parent: QObject | None = None,
-                 offscreen: bool = False, only_3d: bool = False) -> None:  # fmt: skip
+                 offscreen: bool = False, staged: bool = False) -> None:  # fmt: skip
         super().__init__(parent)
         self.controller = controller
         self.surface3d = SurfaceView3D(offscreen=offscreen)
-        # The box axes come with the 2D views: a staged start's first frame is the surface
-        # and its starts (drawing the axes' lines and labels then cost software GL 16 ms).
+        # The box axes come with the 2D views: in a staged start the surface and its starts
+        # are on screen before them (drawing their lines and labels costs software GL 16 ms).
         self.surface3d.axes.set_shown(False)
+        self.has_3d_race = False
         self.has_2d_views = False
         self.selected_start: int | None = None
         self.selected_runner: int | None = None
@@ -92,24 +94,33 @@ class RaceViews(QObject):
         """Which optimizer of the basin map the contour map shows."""
         self._follow_3d = self._follow_map = self._follow_loss = True
 
-        controller.surface_changed.connect(self._choose_scale)
-        controller.surface_changed.connect(self._surface_3d)
-        controller.runners_changed.connect(self._runners_3d)
         controller.loaded.connect(self._forget_selection)
-        controller.stepped.connect(self._step_3d)
         self.surface3d.point_picked.connect(self._add_start)
+        if not staged:
+            self.add_2d_views()
+
+    def draw_3d(self) -> None:
+        """Draw the surface, its minima and the race in the 3D view, and follow the
+        controller there from now on (once)."""
+        if self.has_3d_race:
+            return
+        c = self.controller
+        c.surface_changed.connect(self._choose_scale)
+        c.surface_changed.connect(self._surface_3d)
+        c.runners_changed.connect(self._runners_3d)
+        c.stepped.connect(self._step_3d)
+        self.has_3d_race = True
         self._choose_scale()
         self._surface_3d()
         self._runners_3d()
         self._step_3d()
-        if not only_3d:
-            self.add_2d_views()
 
     def add_2d_views(self) -> None:
         """Build the contour map, its colour bar, the loss plot and the update anatomy, and
-        show the race on them (once; the 3D view's first frame does not wait for them)."""
+        show the race on them (once, after :meth:`draw_3d`)."""
         if self.has_2d_views:
             return
+        self.draw_3d()
         # Imported here: the window's first frame is painted before these modules load.
         from gdstudio.ui.views.anatomy_overlay import AnatomyOverlay
         from gdstudio.ui.views.colour_bar import ColourBar

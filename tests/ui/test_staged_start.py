@@ -1,9 +1,10 @@
 """The app's staged start: a first frame at the final layout, then the rest of the window.
 
-``gdstudio`` opens a staged window (``start_window``): the frame of the window and
-its 3D view are painted first, the 2D views, panels and menus are built right after,
-and the race plays once the window is complete. Nothing the user does in between
-is lost or crashes.
+``gdstudio`` opens a staged window (``start_window``): the frame of the window is
+painted first, with its 3D view still empty; the surface and starts come in the 3D
+view's next frame; the 2D views, panels and menus are built right after, and the
+race plays once the window is complete. Nothing the user does in between is lost
+or crashes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QPointF, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QSettings, Qt
 from PySide6.QtWidgets import QDockWidget
 
 from gdstudio.engine.presets import preset
@@ -57,6 +58,15 @@ def shown_until_first_frame(qtbot, window: MainWindow) -> None:
         window.show()
 
 
+def shown_until_the_race_in_3d(qtbot, window: MainWindow) -> None:
+    """Shown until the 3D view has swapped a frame with the surface and starts in it."""
+    view = window.views.surface3d
+    drawn: list[bool] = []
+    view.gl_view.frameSwapped.connect(lambda: drawn.append(view.surface is not None))
+    window.show()
+    qtbot.waitUntil(lambda: any(drawn), timeout=10000)
+
+
 @pytest.mark.gl
 @pytest.mark.parametrize("launch", ["first", "restored"])
 def test_the_first_frame_is_painted_before_the_panels_at_the_final_layout(qtbot, tmp_path, launch):
@@ -90,11 +100,18 @@ def test_the_first_frame_is_painted_before_the_panels_at_the_final_layout(qtbot,
 
 
 @pytest.mark.gl
-def test_the_first_frame_shows_the_surface_and_starts_in_3d(qtbot, tmp_path, held_back):
+def test_the_first_frame_is_the_window_and_the_next_shows_the_surface_and_starts_in_3d(
+    qtbot, tmp_path, held_back
+):
     window = staged_window(qtbot, tmp_path)
-    shown_until_first_frame(qtbot, window)
-    qtbot.wait(100)
     view = window.views.surface3d
+    first: list[object] = []
+    view.gl_view.frameSwapped.connect(
+        lambda: first.extend([view.surface, window.caption.isVisible()]),
+        Qt.ConnectionType.SingleShotConnection,
+    )
+    shown_until_the_race_in_3d(qtbot, window)
+    assert first == [None, True]  # the window's frame first, the 3D view still empty
     assert not hasattr(window, "optimizer_panel") and not window.is_complete
     assert view.surface is not None and view.surface in view.gl_view.items
     assert not view.axes.lines.visible()  # the box axes come with the second stage
@@ -137,7 +154,7 @@ def test_an_early_click_on_the_3d_view_adds_a_start_that_the_complete_window_sho
     qtbot, tmp_path, held_back
 ):
     window = staged_window(qtbot, tmp_path)
-    shown_until_first_frame(qtbot, window)
+    shown_until_the_race_in_3d(qtbot, window)
     view = window.views.surface3d
     height = float(view._heights(window.controller.objective.value(np.array([[0.5, 1.5]])))[0])
     qtbot.mouseClick(view.gl_view, Qt.MouseButton.LeftButton, pos=view.project(0.5, 1.5, height))
@@ -165,9 +182,25 @@ def test_closing_before_the_second_stage_saves_the_race_and_builds_nothing_more(
     assert isinstance(window.settings.value("window/state"), type(window.saveState()))
     assert session.restore_last().scenario == preset(PRESET).scenario
     monkeypatch.setattr(MainWindow, "complete", held_back)
-    window._after_first_frame()  # the second stage comes due after the window closed
+    for stage in (window._draw_3d, window.complete):  # each stage comes due after the close
+        window._after_next_frame(stage)
+        window.views.surface3d.gl_view.frameSwapped.emit()
     qtbot.wait(200)
+    assert not window.views.has_3d_race
     assert not window.is_complete and not window.controller.playing
+
+
+@pytest.mark.gl
+def test_a_click_on_the_3d_view_before_its_surface_adds_nothing(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(MainWindow, "_draw_3d", lambda self: None)
+    window = staged_window(qtbot, tmp_path)
+    shown_until_first_frame(qtbot, window)
+    view = window.views.surface3d
+    middle = QPoint(view.gl_view.width() // 2, view.gl_view.height() // 2)
+    qtbot.mouseClick(view.gl_view, Qt.MouseButton.LeftButton, pos=middle)
+    qtbot.wait(50)
+    assert window.controller.scenario.starts == preset(PRESET).scenario.starts
+    assert not window.message.isVisible() and view.surface is None
 
 
 @pytest.mark.gl
