@@ -417,10 +417,10 @@ class Race:
         with np.errstate(all="ignore"):
             value, grad = self.objective.value_and_grad(pts)
             gn = np.sqrt(grad[:, 0] * grad[:, 0] + grad[:, 1] * grad[:, 1])
+            bad = ~self.stop.ok(pts, value, gn)
         h.loss[0, rows] = value
         h.gnorm[0, rows] = gn
         h.grad[rows] = grad
-        bad = ~self.stop.ok(pts, value, gn)
         h.status[rows[bad]] = Status.DIVERGED
         h.status[rows[~bad & (gn < self.stop.grad_tol)]] = Status.CONVERGED
         if self.max_steps <= 0:
@@ -498,9 +498,10 @@ class Race:
             value, new_grad = self.objective.value_and_grad(new_pos)
             gx, gy = new_grad[:, 0], new_grad[:, 1]
             gn = np.sqrt(gx * gx + gy * gy)
+            # Which points may be recorded, where some may not (None: every point).
+            ok = None if self.stop.all_ok(new_pos, value, gn) else self.stop.ok(new_pos, value, gn)
         idx: Any = sel
-        if not self.stop.all_ok(new_pos, value, gn):
-            ok = self.stop.ok(new_pos, value, gn)
+        if ok is not None:
             stepped = np.arange(self.n_runners)[sel]
             h.status[stepped[~ok]] = Status.DIVERGED
             idx = stepped[ok]

@@ -164,11 +164,8 @@ class Schedule:
         self.args = args
         self.base_lr = float(base_lr)
         self._lrs = [self.base_lr * self.spec.initial_factor(args)]
-
-    @property
-    def constant(self) -> bool:
+        self.constant = self.spec.name == "constant"
         """True when every step uses the base learning rate."""
-        return self.spec.name == "constant"
 
     def lr_at(self, k: int) -> float:
         """The learning rate of the (k+1)-th optimizer step (after k scheduler steps)."""

@@ -59,17 +59,20 @@ class StopRule:
         return squared_threshold(self.grad_tol)
 
     def ok(self, points: npt.NDArray[np.float64], value: Any, grad_norm: Any) -> Any:
-        """Rows of ``points`` (shape (N, 2)) that may be recorded, shape (N,)."""
-        with np.errstate(invalid="ignore"):
-            return point_ok(points[:, 0], points[:, 1], value, grad_norm, self.max_abs)
+        """Rows of ``points`` (shape (N, 2)) that may be recorded, shape (N,).
+
+        Like :meth:`all_ok`, a step of the race: call it under
+        ``np.errstate(invalid="ignore")`` (NaN compares), which it does not set itself.
+        """
+        return point_ok(points[:, 0], points[:, 1], value, grad_norm, self.max_abs)
 
     def all_ok(self, points: npt.NDArray[np.float64], value: Any, grad_norm: Any) -> bool:
-        """True when every row may be recorded: a fast check for the common case."""
-        with np.errstate(invalid="ignore"):
-            # A NaN anywhere makes the maximum or the sum NaN and the comparisons False;
-            # coordinates within the (finite) bound are finite.
-            largest = float(np.abs(points).max(initial=0.0))
-            return largest <= self.max_abs and math.isfinite(value.sum() + grad_norm.sum())
+        """True when every row may be recorded: a fast check for the common case. Call it
+        under ``np.errstate(invalid="ignore", over="ignore")`` (its sums may overflow)."""
+        # A NaN anywhere makes the maximum or the sum NaN and the comparisons False;
+        # coordinates within the (finite) bound are finite.
+        largest = float(np.abs(points).max(initial=0.0))
+        return largest <= self.max_abs and math.isfinite(value.sum() + grad_norm.sum())
 
 
 def squared_threshold(tol: float) -> float:
