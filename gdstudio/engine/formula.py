@@ -707,15 +707,18 @@ class FormulaObjective:
             out[:, 0], out[:, 1] = self._grad(points[:, 0], points[:, 1])
         return out
 
-    def value_and_grad(self, points: Array) -> tuple[Array, Array]:
+    def value_and_grad(self, points: Array, errors_ignored: bool = False) -> tuple[Array, Array]:
         """f and its gradient from one compiled function (shared subexpressions).
 
-        Both equal what value() and grad() return, to the last bit.
+        Both equal what value() and grad() return, to the last bit (``errors_ignored``:
+        see :meth:`~gdstudio.engine.objective.Objective.value_and_grad`).
         """
+        if not errors_ignored:
+            with np.errstate(all="ignore"):
+                return self.value_and_grad(points, errors_ignored=True)
         n = points.shape[0]
         out = np.empty((n, 2))
-        with np.errstate(all="ignore"):
-            f, out[:, 0], out[:, 1] = self._value_grad(points[:, 0], points[:, 1])
+        f, out[:, 0], out[:, 1] = self._value_grad(points[:, 0], points[:, 1])
         return _as_column(f, n), out
 
     def hessian(self, points: Array, batch: npt.NDArray[np.intp] | None = None) -> Array:

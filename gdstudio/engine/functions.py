@@ -123,14 +123,16 @@ class BuiltinObjective:
             out[:, 0], out[:, 1] = self.spec.grad(points[:, 0], points[:, 1], **self.params)
         return out
 
-    def value_and_grad(self, points: Array) -> tuple[Array, Array]:
-        """f and its gradient together, sharing intermediate terms where the spec can."""
+    def value_and_grad(self, points: Array, errors_ignored: bool = False) -> tuple[Array, Array]:
+        """f and its gradient together, sharing intermediate terms where the spec can
+        (``errors_ignored``: see :meth:`Objective.value_and_grad`)."""
         if self.spec.value_grad is None:
             return self.value(points), self.grad(points)
+        if not errors_ignored:
+            with np.errstate(all="ignore"):
+                return self.value_and_grad(points, errors_ignored=True)
         out = np.empty((points.shape[0], 2))
-        with np.errstate(all="ignore"):
-            f, out[:, 0], out[:, 1] = self.spec.value_grad(points[:, 0], points[:, 1],
-                                                           **self.params)  # fmt: skip
+        f, out[:, 0], out[:, 1] = self.spec.value_grad(points[:, 0], points[:, 1], **self.params)
         return f, out
 
     def hessian(self, points: Array, batch: npt.NDArray[np.intp] | None = None) -> Array:

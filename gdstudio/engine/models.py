@@ -127,8 +127,9 @@ class ModelObjective(ABC):
         """Exact Hessian per runner on the rows ``batch`` (None: all), shape (N, 2, 2)."""
 
     @abstractmethod
-    def value_and_grad(self, points: Points) -> tuple[Array, Array]:
-        """Full loss and gradient, sharing the work: (N,), (N, 2)."""
+    def value_and_grad(self, points: Points, errors_ignored: bool = False) -> tuple[Array, Array]:
+        """Full loss and gradient, sharing the work: (N,), (N, 2) (``errors_ignored``: see
+        :meth:`~gdstudio.engine.objective.Objective.value_and_grad`)."""
 
     @abstractmethod
     def predict(self, points: Points, x_grid: npt.ArrayLike) -> Array:
@@ -212,17 +213,19 @@ class LinearRegression(ModelObjective):
         h = 2.0 * np.array([[m.mx * m.mx + m.vxx, m.mx], [m.mx, 1.0]])
         return np.tile(h, (points.shape[0], 1, 1))
 
-    def value_and_grad(self, points: Points) -> tuple[Array, Array]:
+    def value_and_grad(self, points: Points, errors_ignored: bool = False) -> tuple[Array, Array]:
         """Full loss and gradient, sharing the work: (N,), (N, 2)."""
+        if not errors_ignored:
+            with np.errstate(all="ignore"):
+                return self.value_and_grad(points, errors_ignored=True)
         m = self._full
         w, b = points[:, 0], points[:, 1]
         grad = np.empty((points.shape[0], 2))
-        with np.errstate(all="ignore"):
-            mean_residual = w * m.mx + b - m.my
-            spread = np.maximum(w * (w * m.vxx - 2.0 * m.cxy) + m.vyy, 0.0)
-            grad[:, 0] = 2.0 * (mean_residual * m.mx + w * m.vxx - m.cxy)
-            grad[:, 1] = 2.0 * mean_residual
-            return mean_residual * mean_residual + spread, grad
+        mean_residual = w * m.mx + b - m.my
+        spread = np.maximum(w * (w * m.vxx - 2.0 * m.cxy) + m.vyy, 0.0)
+        grad[:, 0] = 2.0 * (mean_residual * m.mx + w * m.vxx - m.cxy)
+        grad[:, 1] = 2.0 * mean_residual
+        return mean_residual * mean_residual + spread, grad
 
     def predict(self, points: Points, x_grid: npt.ArrayLike) -> Array:
         """Each runner's line over ``x_grid`` (G,), shape (N, G)."""
@@ -283,8 +286,9 @@ class LogisticRegression(ModelObjective):
         """Exact gradient per runner on the rows ``batch`` (None: all), shape (N, 2)."""
         return self._evaluate(points, batch, False, True)[1]
 
-    def value_and_grad(self, points: Points) -> tuple[Array, Array]:
-        """Full loss and gradient, sharing the work: (N,), (N, 2)."""
+    def value_and_grad(self, points: Points, errors_ignored: bool = False) -> tuple[Array, Array]:
+        """Full loss and gradient, sharing the work: (N,), (N, 2) (over the dataset in
+        chunks, each under its own error state whatever the caller's)."""
         return self._evaluate(points, None, True, True)
 
     def hessian(self, points: Points, batch: Rows = None) -> Array:

@@ -415,7 +415,7 @@ class Race:
         h = self._history
         pts = h.traj[0, rows]
         with np.errstate(all="ignore"):
-            value, grad = self.objective.value_and_grad(pts)
+            value, grad = self.objective.value_and_grad(pts, errors_ignored=True)
             gn = np.sqrt(grad[:, 0] * grad[:, 0] + grad[:, 1] * grad[:, 1])
             bad = ~self.stop.ok(pts, value, gn)
         h.loss[0, rows] = value
@@ -495,7 +495,7 @@ class Race:
             for g in self._groups:
                 new_pos = g.update(sel, self.n_runners, pos, grad, hess, new_pos,
                                    self._schedules, k)  # fmt: skip
-            value, new_grad = self.objective.value_and_grad(new_pos)
+            value, new_grad = self.objective.value_and_grad(new_pos, errors_ignored=True)
             gx, gy = new_grad[:, 0], new_grad[:, 1]
             gn = np.sqrt(gx * gx + gy * gy)
             # Which points may be recorded, where some may not (None: every point).
