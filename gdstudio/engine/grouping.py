@@ -56,6 +56,8 @@ class Group:
 
     def lr(self, schedules: Sequence[Schedule], k: int, local: Any = None) -> Any:
         """The scheduled learning rate of the members (or members ``local``) at step k."""
+        if len(self.entries) == 1:  # the common case, without a list
+            return schedules[self.entries[0]].lr_at(k)
         lrs = [schedules[e].lr_at(k) for e in self.entries]
         if len(lrs) == 1 or all(v == lrs[0] for v in lrs):
             return lrs[0]
