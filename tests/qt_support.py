@@ -47,3 +47,16 @@ def open_window(qtbot, tmp_path, scenario: dict):
     window.show()
     qtbot.waitExposed(window)
     return window
+
+
+def race_views(qtbot, controller, shown: str = "contour"):
+    """RaceViews on ``controller``, owned by its ``shown`` widget ("contour" or "surface3d"),
+    which qtbot closes and deletes at the end of the test: the views' timers go with it. (A
+    throttled redraw of views whose widgets are gone would otherwise fail a later test.)"""
+    from gdstudio.ui.race_views import RaceViews
+
+    views = RaceViews(controller)
+    widget = getattr(views, shown)
+    qtbot.addWidget(widget)
+    views.setParent(widget)
+    return views

@@ -24,7 +24,7 @@ from gdstudio.export.formats import FORMATS
 from gdstudio.export.options import ANIMATION_OPTIONS, STILL_OPTIONS, ExportOptions
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.export.canvas import ExportCanvas, export_scenario, qimage_to_rgb
-from gdstudio.ui.race_views import RaceViews
+from tests.qt_support import race_views
 
 SCENARIO = Scenario.from_dict({
     "title": "Export test",
@@ -72,9 +72,8 @@ def test_png_equals_the_apps_view_at_that_step(tmp_path, qtbot):
     layout.close()
     exported = exported[where.top() : where.bottom() + 1, where.left() : where.right() + 1]
     controller = RaceController(SCENARIO)
-    views = RaceViews(controller)
+    views = race_views(qtbot, controller)
     views.set_anatomy_shown(False)  # frames leave out the window's selected runner's arrows
-    qtbot.addWidget(views.contour)
     views.contour.resize(where.width(), where.height())
     views.contour.show()
     qtbot.waitExposed(views.contour)

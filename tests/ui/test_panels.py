@@ -16,8 +16,8 @@ from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
 from gdstudio.ui.panels.readout import Readout
 from gdstudio.ui.panels.status_table import StatusTable
 from gdstudio.ui.panels.surface_panel import SurfacePanel
-from gdstudio.ui.race_views import RaceViews
 from gdstudio.ui.views.loss_plot import LossPlot, log_floor, log_ticks
+from tests.qt_support import race_views
 
 SMALL = {
     "surface": {"function": "quadratic"},
@@ -189,8 +189,7 @@ def test_readout_names_a_saddle(qtbot):
 @pytest.fixture
 def view_3d(controller, qtbot):
     """The app's 3D view of the small race, shown at 640×480."""
-    widget = RaceViews(controller).surface3d
-    qtbot.addWidget(widget)
+    widget = race_views(qtbot, controller, "surface3d").surface3d
     widget.resize(640, 480)
     widget.show()
     qtbot.waitExposed(widget)
@@ -259,8 +258,8 @@ def assert_labels_inside(widget) -> None:
 def test_3d_view_keeps_the_log_height_title_inside(qtbot, size):
     # Rosenbrock opens with log heights: the title "f − min f" is the widest label, centred
     # on the box's top corner, which the fit puts near the view's left edge.
-    widget = RaceViews(RaceController(preset("11-adam-vs-sgd").scenario)).surface3d
-    qtbot.addWidget(widget)
+    controller = RaceController(preset("11-adam-vs-sgd").scenario)
+    widget = race_views(qtbot, controller, "surface3d").surface3d
     widget.resize(*size)
     widget.show()
     qtbot.waitExposed(widget)
@@ -280,8 +279,7 @@ def test_batch_overlay_draws_the_current_mini_batch_loss(qtbot):
     from gdstudio.engine.presets import preset
 
     c = RaceController(preset("02-batch-modes").scenario)
-    views = RaceViews(c)
-    qtbot.addWidget(views.contour)
+    views = race_views(qtbot, c)
     views.set_batch_overlay(True)
     assert views.contour._overlay_lines  # isolines of the stochastic runner's batch
     c.step_once()
@@ -381,9 +379,8 @@ def test_log_ticks_label_few_powers_of_ten(lo, hi, labels):
 
 
 def test_contour_fill_is_smooth_and_coloured_like_the_colorbar(controller, qtbot):
-    views = RaceViews(controller)
+    views = race_views(qtbot, controller)
     contour = views.contour
-    qtbot.addWidget(contour)
     contour.resize(500, 500)
     contour.show()
     qtbot.waitExposed(contour)
@@ -408,8 +405,7 @@ def test_runners_of_one_optimizer_wear_shades_of_its_colour():
 def test_runners_of_one_optimizer_share_one_item_per_view_in_a_grid_of_starts(qtbot):
     starts = [[x, y] for x in (-2.0, 0.5, 2.0) for y in (-2.0, 0.0, 2.0)]
     c = RaceController(Scenario.from_dict({**SMALL, "starts": starts}))
-    views = RaceViews(c)
-    qtbot.addWidget(views.contour)
+    views = race_views(qtbot, c)
     for _ in range(4):
         c.step_once()
     views._on_step()

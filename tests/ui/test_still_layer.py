@@ -7,7 +7,7 @@ import pytest
 
 from gdstudio.engine.scenario import Scenario
 from gdstudio.ui.controller import RaceController
-from gdstudio.ui.race_views import RaceViews
+from tests.qt_support import race_views
 
 RACE = {
     "surface": {"function": "quadratic"},
@@ -22,10 +22,8 @@ pytestmark = pytest.mark.gl
 def race(qtbot):
     """(controller, its views, the shown 3D view) at 640×480, a few steps in."""
     controller = RaceController(Scenario.from_dict(RACE))
-    views = RaceViews(controller)
+    views = race_views(qtbot, controller, "surface3d")
     widget = views.surface3d
-    qtbot.addWidget(widget)
-    views.setParent(widget)  # its timers go with the view at the end of the test
     widget.resize(640, 480)
     widget.show()
     qtbot.waitExposed(widget)

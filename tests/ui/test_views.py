@@ -12,7 +12,7 @@ from gdstudio.engine.scenario import Scenario
 from gdstudio.engine.stop import Status
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.race_views import RaceViews
-from tests.qt_support import open_window
+from tests.qt_support import open_window, race_views
 
 BOWL = {
     "surface": {"function": "quadratic", "domain": [[-3, 3], [-3, 3]]},
@@ -33,9 +33,7 @@ RAVINE = {
 
 def map_views(qtbot, scenario: dict, size: tuple[int, int]) -> RaceViews:
     """RaceViews on ``scenario`` with its map shown at ``size`` and its margins drawn."""
-    views = RaceViews(RaceController(Scenario.from_dict(scenario)))
-    qtbot.addWidget(views.contour)
-    views.setParent(views.contour)  # its timers go with the map at the end of the test
+    views = race_views(qtbot, RaceController(Scenario.from_dict(scenario)))
     views.contour.resize(*size)
     views.contour.show()
     qtbot.waitExposed(views.contour)
@@ -213,8 +211,7 @@ def test_3d_runs_leaving_the_domain_end_at_its_box_and_markers_keep_their_pixel_
     from gdstudio.ui.views.surface3d import BOX
 
     scenario = {**BOWL, "optimizers": [{"name": "sgd", "lr": 1.2}, {"name": "sgd", "lr": 0.1}]}
-    views = RaceViews(RaceController(Scenario.from_dict(scenario)))
-    qtbot.addWidget(views.surface3d)
+    views = race_views(qtbot, RaceController(Scenario.from_dict(scenario)), "surface3d")
     views.controller.run_to(50)
     view = views.surface3d
     lo, hi = BOX
