@@ -32,7 +32,7 @@ from gdstudio.engine.datasets import BatchSchedule
 from gdstudio.engine.functions import BuiltinObjective
 from gdstudio.engine.grouping import Group, Selection, build_groups, runner_states
 from gdstudio.engine.history import History
-from gdstudio.engine.objective import Objective
+from gdstudio.engine.objective import Objective, quiet_value_and_grad
 from gdstudio.engine.optimizers import OPTIMIZERS, resolve_hyperparams
 from gdstudio.engine.schedules import Schedule, make_schedule, resolve_schedule
 from gdstudio.engine.stop import Status, StopRule
@@ -118,6 +118,8 @@ class Race:
         compile_small: bool = False,
     ) -> None:
         self.objective = objective
+        self._value_and_grad = quiet_value_and_grad(objective)
+        """The objective's value and gradient, for calls inside the step's own error state."""
         self.keep_history = keep_history
         self.compile_small = compile_small
         self.stop = stop or StopRule()
@@ -415,7 +417,7 @@ class Race:
         h = self._history
         pts = h.traj[0, rows]
         with np.errstate(all="ignore"):
-            value, grad = self.objective.value_and_grad(pts, errors_ignored=True)
+            value, grad = self._value_and_grad(pts)
             gn = np.sqrt(grad[:, 0] * grad[:, 0] + grad[:, 1] * grad[:, 1])
             bad = ~self.stop.ok(pts, value, gn)
         h.loss[0, rows] = value
@@ -495,7 +497,7 @@ class Race:
             for g in self._groups:
                 new_pos = g.update(sel, self.n_runners, pos, grad, hess, new_pos,
                                    self._schedules, k)  # fmt: skip
-            value, new_grad = self.objective.value_and_grad(new_pos, errors_ignored=True)
+            value, new_grad = self._value_and_grad(new_pos)
             gx, gy = new_grad[:, 0], new_grad[:, 1]
             gn = np.sqrt(gx * gx + gy * gy)
             # Which points may be recorded, where some may not (None: every point).

@@ -39,7 +39,7 @@ class Quadratic:
     def hessian(self, p, batch=None):
         return np.broadcast_to(self.a, (len(p), 2, 2)).copy()
 
-    def value_and_grad(self, p, errors_ignored=False):
+    def value_and_grad(self, p):  # without errors_ignored, as an objective of one's own may be
         return self.value(p), self.grad(p)
 
 
@@ -251,3 +251,17 @@ def test_max_abs_bounds_coordinates_not_the_loss():
     far = Race(make_function("quadratic"), [Entry.create("sgd", {"lr": 0.0})],
                [[0.0, 2e6]], 3, StopRule(0.0, 1e6))  # fmt: skip
     assert far.status[0] == Status.DIVERGED
+
+
+def test_an_objective_without_errors_ignored_races_and_one_with_it_is_told():
+    # The race's step ignores floating-point errors once: it tells an objective that takes
+    # the keyword, and calls one of one's own that does not as it is.
+    from gdstudio.engine.objective import quiet_value_and_grad
+
+    told = quiet_value_and_grad(make_function("rosenbrock"))
+    assert told.keywords == {"errors_ignored": True}
+    plain = Quadratic(np.eye(2))
+    assert quiet_value_and_grad(plain) == plain.value_and_grad
+    race = Race(plain, [sgd(0.1)], [[1.0, -1.0]], max_steps=5)
+    race.run()
+    np.testing.assert_allclose(race.trajectory[5, 0], [0.9**5, -(0.9**5)])
