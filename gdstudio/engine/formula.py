@@ -31,7 +31,7 @@ import sympy
 
 from gdstudio.engine.errors import FormulaError
 from gdstudio.engine.inputs import lone_surrogate
-from gdstudio.engine.objective import Domain, axis_problem
+from gdstudio.engine.objective import Domain, axis_problem, guards_its_errors
 
 Array = npt.NDArray[np.float64]
 MAX_LENGTH = 500
@@ -707,15 +707,12 @@ class FormulaObjective:
             out[:, 0], out[:, 1] = self._grad(points[:, 0], points[:, 1])
         return out
 
-    def value_and_grad(self, points: Array, errors_ignored: bool = False) -> tuple[Array, Array]:
+    @guards_its_errors
+    def value_and_grad(self, points: Array) -> tuple[Array, Array]:
         """f and its gradient from one compiled function (shared subexpressions).
 
-        Both equal what value() and grad() return, to the last bit (``errors_ignored``:
-        see :meth:`~gdstudio.engine.objective.Objective.value_and_grad`).
+        Both equal what value() and grad() return, to the last bit.
         """
-        if not errors_ignored:
-            with np.errstate(all="ignore"):
-                return self.value_and_grad(points, errors_ignored=True)
         n = points.shape[0]
         out = np.empty((n, 2))
         f, out[:, 0], out[:, 1] = self._value_grad(points[:, 0], points[:, 1])

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from gdstudio.engine.errors import ScenarioError
 from gdstudio.engine.inputs import describe, field_path, finite_float
-from gdstudio.engine.objective import Domain
+from gdstudio.engine.objective import Domain, guards_its_errors
 
 Array = npt.NDArray[np.float64]
 Params = Mapping[str, float]
@@ -123,14 +123,11 @@ class BuiltinObjective:
             out[:, 0], out[:, 1] = self.spec.grad(points[:, 0], points[:, 1], **self.params)
         return out
 
-    def value_and_grad(self, points: Array, errors_ignored: bool = False) -> tuple[Array, Array]:
-        """f and its gradient together, sharing intermediate terms where the spec can
-        (``errors_ignored``: see :meth:`Objective.value_and_grad`)."""
+    @guards_its_errors
+    def value_and_grad(self, points: Array) -> tuple[Array, Array]:
+        """f and its gradient together, sharing intermediate terms where the spec can."""
         if self.spec.value_grad is None:
             return self.value(points), self.grad(points)
-        if not errors_ignored:
-            with np.errstate(all="ignore"):
-                return self.value_and_grad(points, errors_ignored=True)
         out = np.empty((points.shape[0], 2))
         f, out[:, 0], out[:, 1] = self.spec.value_grad(points[:, 0], points[:, 1], **self.params)
         return f, out

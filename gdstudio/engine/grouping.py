@@ -59,7 +59,7 @@ class Group:
         if len(self.entries) == 1:  # the common case, without a list
             return schedules[self.entries[0]].lr_at(k)
         lrs = [schedules[e].lr_at(k) for e in self.entries]
-        if len(lrs) == 1 or all(v == lrs[0] for v in lrs):
+        if all(v == lrs[0] for v in lrs):
             return lrs[0]
         per_member = np.asarray(lrs)[self.entry_of][:, None]
         return per_member if local is None else per_member[local]

@@ -26,7 +26,7 @@ import numpy.typing as npt
 from gdstudio.engine.datasets import Dataset
 from gdstudio.engine.errors import ScenarioError
 from gdstudio.engine.inputs import describe
-from gdstudio.engine.objective import Domain, Points
+from gdstudio.engine.objective import Domain, Points, guards_its_errors
 
 Array = npt.NDArray[np.float64]
 Rows = npt.NDArray[np.intp] | None
@@ -213,11 +213,9 @@ class LinearRegression(ModelObjective):
         h = 2.0 * np.array([[m.mx * m.mx + m.vxx, m.mx], [m.mx, 1.0]])
         return np.tile(h, (points.shape[0], 1, 1))
 
-    def value_and_grad(self, points: Points, errors_ignored: bool = False) -> tuple[Array, Array]:
+    @guards_its_errors
+    def value_and_grad(self, points: Points) -> tuple[Array, Array]:
         """Full loss and gradient, sharing the work: (N,), (N, 2)."""
-        if not errors_ignored:
-            with np.errstate(all="ignore"):
-                return self.value_and_grad(points, errors_ignored=True)
         m = self._full
         w, b = points[:, 0], points[:, 1]
         grad = np.empty((points.shape[0], 2))

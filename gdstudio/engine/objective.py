@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -81,10 +81,28 @@ class Objective(Protocol):
 
         ``errors_ignored``: the caller already runs under ``np.errstate(all="ignore")``
         (a race's step), so none is entered here; entering one costs the step of a small
-        race about 5 %. An objective of one's own may leave the keyword out (see
-        :func:`quiet_value_and_grad`).
+        race about 5 %. :func:`guards_its_errors` adds the keyword to an implementation;
+        an objective of one's own may leave it out (see :func:`quiet_value_and_grad`).
         """
         ...
+
+
+ValueAndGrad = Callable[[Any, Points], tuple[np.ndarray, np.ndarray]]
+
+
+def guards_its_errors(value_and_grad: ValueAndGrad) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+    """Decorate an objective's ``value_and_grad(self, points)``: it runs under
+    ``np.errstate(all="ignore")`` unless the caller says, with ``errors_ignored=True``, that
+    it already does (see :meth:`Objective.value_and_grad`)."""
+
+    @functools.wraps(value_and_grad)
+    def method(self: Any, points: Points, errors_ignored: bool = False):
+        if errors_ignored:
+            return value_and_grad(self, points)
+        with np.errstate(all="ignore"):
+            return value_and_grad(self, points)
+
+    return method
 
 
 def quiet_value_and_grad(objective: Objective) -> Callable[[Points], tuple[np.ndarray, np.ndarray]]:
@@ -93,7 +111,8 @@ def quiet_value_and_grad(objective: Objective) -> Callable[[Points], tuple[np.nd
     objective written before the keyword, or without it)."""
     method = objective.value_and_grad
     try:
-        takes = "errors_ignored" in inspect.signature(method).parameters
+        parameters = inspect.signature(method, follow_wrapped=False).parameters
+        takes = "errors_ignored" in parameters
     except (TypeError, ValueError):  # no signature to read (a builtin, say)
         takes = False
     return functools.partial(method, errors_ignored=True) if takes else method

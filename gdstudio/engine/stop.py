@@ -68,7 +68,7 @@ class StopRule:
 
     def all_ok(self, points: npt.NDArray[np.float64], value: Any, grad_norm: Any) -> bool:
         """True when every row may be recorded: a fast check for the common case. Call it
-        under ``np.errstate(invalid="ignore", over="ignore")`` (its sums may overflow)."""
+        under ``np.errstate(invalid="ignore", over="ignore")`` (its dot product may overflow)."""
         # A NaN anywhere makes the maximum NaN and the comparison False; coordinates within
         # the (finite) bound are finite. An infinite or NaN value or norm makes their dot
         # product infinite or NaN (∞·0 is NaN), as an overflow may, which only sends the
