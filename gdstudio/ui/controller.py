@@ -380,9 +380,7 @@ class RaceController(QObject):
             return basins.scenario_basin_map(scenario, resolution, None, domain, objective,
                                              progress)  # fmt: skip
 
-        job = self._start_job("basins", compute)
-        job.finished.connect(lambda result: self._on_basins(job, result))
-        return job
+        return self._start_job("basins", compute, self._on_basins)
 
     def sweepable(self, index: int) -> list[str]:
         """The hyperparameter names a sweep of optimizer ``index`` can set."""
@@ -412,9 +410,8 @@ class RaceController(QObject):
         def compute(progress):
             return sweep.run_sweep(scenario, index, x, y, metric, objective, progress)
 
-        job = self._start_job("sweep", compute)
-        job.finished.connect(lambda result: self._on_sweep(job, config, result))
-        return job
+        return self._start_job("sweep", compute,
+                               lambda job, result: self._on_sweep(job, config, result))  # fmt: skip
 
     def add_swept_optimizer(self, x_value: float, y_value: float | None = None) -> None:
         """Add the last sweep's optimizer with one cell's setting to the race."""
@@ -434,12 +431,19 @@ class RaceController(QObject):
                                            f"({setting})", None, config.schedule,
                                            config.batch_size))  # fmt: skip
 
-    def _start_job(self, kind: str, compute) -> AnalysisJob:
+    def _start_job(
+        self, kind: str, compute, on_finished: Callable[[AnalysisJob, Any], None]
+    ) -> AnalysisJob:
+        """Start ``compute`` in the background; ``on_finished(job, result)`` takes its result.
+
+        Connected before the job starts: a job can finish before ``start`` returns.
+        """
         old = self._jobs.get(kind)
         if old is not None:
             old.cancel()
         job = AnalysisJob(kind, compute, self)
         self._jobs[kind] = job
+        job.finished.connect(lambda result: on_finished(job, result))
         self.analysis_started.emit(job)
         job.start()
         return job

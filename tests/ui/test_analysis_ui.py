@@ -153,3 +153,22 @@ def test_sweep_dialog_shows_bad_input_beside_the_form(window, qtbot):
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Invalid learning rate" in dialog.message.text(), timeout=10_000)
     assert not dialog.figure.isVisible()
+
+
+def test_an_analysis_that_ends_before_start_returns_still_reaches_the_controller(
+    qtbot, monkeypatch
+):
+    # A small job can end in its thread before the code after job.start() runs: the
+    # controller takes the result all the same (it clicked a sweep cell to no effect).
+    from gdstudio.engine.analysis_results import Axis
+    from gdstudio.ui.analysis_job import AnalysisJob
+    from gdstudio.ui.controller import RaceController
+
+    monkeypatch.setattr(AnalysisJob, "start", lambda job: job._run())  # done within start()
+    c = RaceController(Scenario.from_dict(WELL))
+    c.compute_basins(8)
+    assert c.basin_map is not None
+    c.compute_sweep(0, Axis("lr", 0.01, 0.1, 2), None, "final_loss")
+    c.add_swept_optimizer(0.1)
+    assert c.scenario.optimizers[-1].hyperparameters["lr"] == 0.1
+    assert len(c.scenario.optimizers) == 3
