@@ -428,11 +428,11 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _split(run: npt.NDArray[np.intp], parts: int) -> list[npt.NDArray[np.intp]]:
-    """A run of runners cut into up to ``parts`` runs of whole blocks, one per thread."""
+    """A run of runners cut into up to ``parts`` runs of nearly equal length, one per
+    thread, and into no more runs than it fills blocks: the threads finish together."""
     first, end, state_row = (int(v) for v in run)
-    blocks = -(-(end - first) // BLOCK)
-    per = -(-blocks // max(1, min(parts, blocks)))
-    cuts = list(range(first, end, per * BLOCK)) + [end]
+    parts = max(1, min(parts, -(-(end - first) // BLOCK)))
+    cuts = [first + (end - first) * i // parts for i in range(parts + 1)]
     return [np.array([lo, hi, state_row + lo - first], dtype=np.intp)
             for lo, hi in itertools.pairwise(cuts)]  # fmt: skip
 
@@ -445,20 +445,40 @@ def _kernel(name: str) -> Any:
     return _KERNELS[name]
 
 
+def _lives_in(field: FloatArray, row: FloatArray) -> bool:
+    """Whether a state field is ``row`` of a stack itself, seen as (n, 2): nothing to copy."""
+    return field.shape == (row.shape[0] // 2, 2) and field.ctypes.data == row.ctypes.data
+
+
+def _block_of(fields: tuple, shape: tuple[int, int]) -> FloatArray | None:
+    """The C-contiguous block whose rows the (n, 2) state ``fields`` are, seen as
+    ``shape`` (fields, 2n), or None when they do not all lie in one."""
+    block = fields[0].base if fields else None
+    if not isinstance(block, np.ndarray) or block.size != shape[0] * shape[1]:
+        return None
+    if not block.flags.c_contiguous:
+        return None
+    stack = block.reshape(shape)
+    lying = all(f.shape[1] != 2 or _lives_in(f, row) for f, row in zip(fields, stack, strict=True))
+    return stack if lying else None
+
+
 def _run_task(task: tuple) -> int:
     """One stretch of a group's runners through :func:`_run`.
 
     ``task`` is (kernel, part, state fields, stacked, the rest of _run's arguments).
-    The task moves its own rows of the state fields into the stacked layout the
-    kernels read and back, so the threads share that copying too.
+    A field that does not live in its row of the stack (see :meth:`FusedPlan.home`)
+    has the task's own rows moved into the stacked layout the kernels read and
+    back, so the threads share that copying too.
     """
     kernel, part, fields, stacked, common = task
     lo, hi, first = (int(v) for v in part[0])
     rows = slice(first, first + hi - lo)
-    for row, f in zip(stacked, fields, strict=True):
+    apart = [(row, f) for row, f in zip(stacked, fields, strict=True) if not _lives_in(f, row)]
+    for row, f in apart:
         row.reshape(-1, 2)[rows] = f[rows]  # (n, 1) fields (NAdam's μ product) fill both columns
     made = _run(kernel, part, stacked, *common)
-    for row, f in zip(stacked, fields, strict=True):
+    for row, f in apart:
         f[rows] = row.reshape(-1, 2)[rows, : f.shape[1]]
     return made
 
@@ -493,7 +513,8 @@ def _step_numbers(
     alike = (lrs == lrs[:, :1]).all(axis=1).tolist()
     rows = [compiled.numbers(hp, float(lr[0]) if same else lr[:, None], first_step + s)
             for s, (lr, same) in enumerate(zip(lrs, alike, strict=True))]  # fmt: skip
-    if not any(isinstance(value, np.ndarray) for row in rows for value in row):
+    # Alike rows have alike types, so the first tells whether any holds an array.
+    if all(alike) and not any(isinstance(value, np.ndarray) for value in rows[0]):
         # One setting's numbers (the usual race): a single conversion for every step.
         return prep, np.repeat(np.array(rows, dtype=np.float64)[:, None, :], n_entries, axis=1)
     numbers = np.empty((count, n_entries, len(rows[0])))
@@ -522,8 +543,32 @@ class FusedPlan:
     spans: tuple[npt.NDArray[np.intp], ...]
     """Per group, its contiguous stretches of runners (see :func:`_run`)."""
     stacks: dict[int, FloatArray] = field(default_factory=dict, compare=False, repr=False)
-    """Per group index, its state fields stacked as the kernels read them, kept between
-    calls (allocating them again would cost fresh pages each time)."""
+    """Per group index, its state fields stacked as the kernels read them, (fields, 2n),
+    kept between calls (allocating them again would cost fresh pages each time)."""
+
+    def _stack(self, index: int, fields: tuple) -> FloatArray:
+        """Group ``index``'s stack for state ``fields``: on first use, the block the
+        fields already live in (see ``grouping.state_block``), else a new one."""
+        shape = (len(fields), 2 * len(self.groups[index].rows))
+        if index not in self.stacks or self.stacks[index].shape != shape:
+            block = _block_of(fields, shape)
+            self.stacks[index] = np.empty(shape) if block is None else block
+        return self.stacks[index]
+
+    def home(self, index: int, fields: tuple) -> tuple:
+        """Group ``index``'s state ``fields`` with each (n, 2) field moved into its row of
+        the stack, as a view: the kernels then read and write the state itself, and a
+        step copies nothing. Fields already there come back as they are; (n, 1) fields
+        (a number per runner, which the stack holds twice) stay apart."""
+        stack = self._stack(index, fields)
+        homed = []
+        for row, f in zip(stack, fields, strict=True):
+            if f.shape[1] == 2 and not _lives_in(f, row):
+                view = row.reshape(-1, 2)
+                view[...] = f
+                f = view
+            homed.append(f)
+        return type(fields)(*homed)
 
     def advance(
         self,
@@ -549,14 +594,12 @@ class FusedPlan:
         for index, group in enumerate(self.groups):
             prep, numbers = _step_numbers(group, lrs[index], first_step)
             fields = states[index]
-            shape = (len(fields), 2 * len(group.rows))
-            if index not in self.stacks or self.stacks[index].shape != shape:
-                self.stacks[index] = np.empty(shape)
+            stack = self._stack(index, fields)
             common = (group.entry_of, mask, traj, history.loss, history.gnorm, grad, history.k,
                       history.status, self.code, self.surface_params, float(rule.max_abs),
                       rule.converged_below(), history.keep, rows, at_limit, prep, numbers)  # fmt: skip
             kernel = _kernel(group.name)
-            tasks += [(kernel, part[None], fields, self.stacks[index], common)
+            tasks += [(kernel, part[None], fields, stack, common)
                       for span in self.spans[index] for part in _split(span, threads())]  # fmt: skip
         if len(tasks) == 1:
             return _run_task(tasks[0])

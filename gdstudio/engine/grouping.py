@@ -125,6 +125,21 @@ class Group:
         return new_pos
 
 
+def state_block(init: tuple, n: int) -> list[FloatArray]:
+    """Copies of an optimizer's initial state fields, each (n, 2) one a row of one
+    (fields, n, 2) block: the layout the compiled path reads, so that it steps the
+    state where it lies (see ``FusedPlan.home``). (n, 1) fields are copied apart."""
+    block = np.empty((len(init), n, 2))
+    fields = []
+    for row, f in zip(block, init, strict=True):
+        if np.shape(f) == (n, 2):
+            row[...] = f
+            fields.append(row)
+        else:
+            fields.append(np.array(f, dtype=np.float64, copy=True))
+    return fields
+
+
 def build_groups(
     entries: Sequence[Entry],
     entry_idx: npt.NDArray[np.intp],
@@ -153,7 +168,7 @@ def build_groups(
                     for key in keys}  # fmt: skip
         hp = {key: _take(value, entry_of) for key, value in entry_hp.items()}
         init = OPTIMIZERS[name].init(positions[rows], hp)
-        fields = [np.array(f, dtype=np.float64, copy=True) for f in init]
+        fields = state_block(init, len(rows))
         for pos, r in enumerate(rows.tolist() if carried else ()):
             if r in carried:
                 for f, saved in zip(fields, carried[r], strict=True):

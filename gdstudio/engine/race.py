@@ -484,6 +484,8 @@ class Race:
         h.ensure_capacity(steps[-1] + 1)
         rows = np.array([h.row(s) for s in range(k, steps[-1] + 2)], dtype=np.intp)
         at_limit = np.array([s + 1 >= self.max_steps for s in steps])
+        for index, g in enumerate(self._groups):  # after a NumPy step, the state is new arrays
+            g.state = self._fused.home(index, g.state)
         states = [g.state for g in self._groups]
         return self._fused.advance(h, mask, k + 1, states, lrs, rows, at_limit, self.stop)
 

@@ -235,14 +235,18 @@ def test_without_a_working_numba_big_races_take_the_numpy_path(monkeypatch, erro
     assert race.done
 
 
-def test_runs_are_cut_into_whole_blocks_one_per_thread():
-    run = np.array([100, 100 + 3 * fused.BLOCK + 5, 7])
-    parts = fused._split(run, 2)
+def test_runs_are_cut_into_nearly_equal_parts_one_per_thread():
+    length = 3 * fused.BLOCK + 5  # whole blocks would give the threads 2 and 1.003 blocks
+    parts = fused._split(np.array([100, 100 + length, 7]), 2)
+    half = length // 2
     assert [p.tolist() for p in parts] == [
-        [100, 100 + 2 * fused.BLOCK, 7],
-        [100 + 2 * fused.BLOCK, 100 + 3 * fused.BLOCK + 5, 7 + 2 * fused.BLOCK],
+        [100, 100 + half, 7],
+        [100 + half, 100 + length, 7 + half],
     ]
     assert [p.tolist() for p in fused._split(np.array([0, 10, 0]), 2)] == [[0, 10, 0]]
+    # A run that fits one block is not cut.
+    assert len(fused._split(np.array([0, fused.BLOCK, 0]), 2)) == 1
+    assert len(fused._split(np.array([0, fused.BLOCK + 1, 0]), 2)) == 2
 
 
 def test_a_race_stepped_by_two_threads_matches(monkeypatch):
@@ -251,3 +255,18 @@ def test_a_race_stepped_by_two_threads_matches(monkeypatch):
     entries = [Entry.create("adam", {"lr": 0.01}), Entry.create("rmsprop", {"lr": 1e-3})]
     run_both(monkeypatch, entries, starts(3 * fused.BLOCK // 2 + 17), steps=90,
              stop=StopRule(1e-4, 1e6))  # fmt: skip
+
+
+def test_a_compiled_race_keeps_its_state_where_the_kernels_read_it(monkeypatch):
+    race = make_race(monkeypatch, True, ROSEN, [ENTRIES["adam"]], starts(50), 40, StopRule(0.0))
+    built = race._groups[0].state
+    race.step(5)
+    (group,) = race._groups
+    stack = race._fused.stacks[0]
+    for row, field, first in zip(stack, group.state, built, strict=True):
+        assert np.shares_memory(row, field)  # a step copies no state in or out
+        assert np.shares_memory(row, first)  # nor did the first: the state was built stacked
+    before = stack.copy()
+    race.step(5)
+    assert not np.array_equal(before, stack)
+    assert np.array_equal(race._groups[0].state.exp_avg.ravel(), stack[0])
