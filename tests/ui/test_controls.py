@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
 
 from gdstudio.engine.datasets import DATASETS
@@ -151,6 +152,35 @@ def test_every_dataset_model_and_batch_mode_is_selectable(batch_panel, qtbot, da
     assert len(panel.fits) == c.race.n_runners == 2
 
 
+def test_the_data_plot_frames_every_row_and_neither_fits_nor_a_wheel_move_it(batch_panel, qtbot):
+    panel = batch_panel
+    choose(qtbot, panel.dataset, "linear")
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    view = panel.plot.getViewBox()
+    framed = view.viewRange()
+    (x0, x1), (y0, y1) = framed
+    x, y = panel.scatter.data["x"], panel.scatter.data["y"]
+    assert x0 <= x.min() and x.max() <= x1 and y0 <= y.min() and y.max() <= y1
+    assert x1 - x0 < 1.2 * (x.max() - x.min())  # framed, not lost in a wide view
+    for _ in range(5):  # early fits run far outside the data
+        panel._controller.step_once()
+    centre = panel.plot.mapFromScene(view.mapViewToScene(QPointF(0.0, 0.0)))
+    for _ in range(3):
+        wheel = QWheelEvent(
+            QPointF(centre),
+            QPointF(panel.plot.mapToGlobal(centre)),
+            QPoint(),
+            QPoint(0, 120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QCoreApplication.sendEvent(panel.plot.viewport(), wheel)
+    qtbot.wait(50)
+    assert view.viewRange() == framed
+
+
 # ---------------------------------------------------------------- 5. panels follow every load
 def preset_key(qtbot, window, number: int) -> None:
     """Press Ctrl+<number>: the shortcut of the number-th preset."""
@@ -176,7 +206,9 @@ def test_the_batch_panel_shows_the_loaded_scenario_and_says_when_there_is_no_dat
     assert not window.views._batch_overlay
     assert panel.fits == [] and len(panel.scatter.data) == 0
     assert not panel.apply_button.isEnabled()
-    assert "choose a dataset" in panel.plot.getPlotItem().titleLabel.text
+    title = panel.plot.getPlotItem().titleLabel
+    assert "choose a dataset" in title.text
+    assert title.item.boundingRect().width() < panel.plot.width()  # shown whole, not clipped
 
     preset_key(qtbot, window, 3)
     before = window.controller.scenario.surface

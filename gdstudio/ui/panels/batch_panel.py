@@ -29,8 +29,8 @@ from gdstudio.ui.panels.exact import ExactSpinBox, kept_keys
 from gdstudio.ui.panels.inline_message import InlineMessage
 
 GRID_POINTS = 60
-NO_DATASET = "The race is on a function: choose a dataset and press Use this dataset"
-"""The plot's title while the race is not in batch mode."""
+NO_DATASET = "The race is on a function:<br>choose a dataset and press<br>Use this dataset"
+"""The plot's title while the race is not in batch mode, in lines a narrow dock shows whole."""
 SPIN_MAX = 2**31 - 1
 """The largest number a spin box holds."""
 
@@ -79,6 +79,9 @@ class BatchPanel(QWidget):
         self.plot = pg.PlotWidget(enableMenu=False)
         self.plot.setMinimumHeight(180)
         self.plot.hideButtons()
+        # The frame is the data's (set with the data): fitted lines leave it rather than
+        # rescale it, and with no buttons or menu to undo it, a stray wheel must not zoom.
+        self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setLabel("bottom", "x")
         self.plot.setLabel("left", "y")
         self.scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush("#55555590"))
@@ -210,6 +213,8 @@ class BatchPanel(QWidget):
         if size and size > 1:
             self.mini_size.setValue(size)
         self.scatter.setData(x=data.X, y=data.y)
+        x_range = (float(np.min(data.X)), float(np.max(data.X)))
+        self.plot.setRange(xRange=x_range, yRange=(float(np.min(data.y)), float(np.max(data.y))))
         self._x_grid = np.linspace(float(data.X.min()), float(data.X.max()), GRID_POINTS)
         self._on_runners_change()
 
