@@ -13,7 +13,7 @@ from gdstudio.engine.stop import Status
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.batch_panel import BatchPanel
 from gdstudio.ui.panels.optimizer_panel import OptimizerPanel
-from gdstudio.ui.panels.readout import Readout
+from gdstudio.ui.panels.readout import Readout, number
 from gdstudio.ui.panels.status_table import StatusTable
 from gdstudio.ui.panels.surface_panel import SurfacePanel
 from gdstudio.ui.views.loss_plot import LossPlot, log_floor, log_ticks
@@ -176,6 +176,16 @@ def test_readout_shows_the_seed_articles_numbers(controller, qtbot):
     assert "Value: 8.00" in readout.runner_text.text()
     readout.show_cursor(0.0, 0.0)
     assert "minimum" in readout.cursor_text.text()
+
+
+def test_readout_numbers_neither_hide_a_tiny_gradient_nor_print_minus_zero(controller, qtbot):
+    assert [number(v) for v in (8.0, -0.0, 1.79e-6, -0.0213, -0.004)] == [
+        "8.00", "0.00", "1.79e-06", "-0.02", "-0.004"]  # fmt: skip
+    readout = Readout(controller)
+    qtbot.addWidget(readout)
+    readout.show_cursor(-0.0, 1e-7)  # the quadratic bowl: a gradient of (-0.0, ~1e-7)
+    text = readout.cursor_text.text()
+    assert "Gradient: (0.00, " in text and "e-07)" in text
 
 
 def test_readout_names_a_saddle(qtbot):

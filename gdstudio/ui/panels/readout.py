@@ -10,6 +10,14 @@ from gdstudio.ui.panels.status_table import status_text
 from gdstudio.ui.throttle import Throttle
 
 
+def number(value: float) -> str:
+    """``value`` as the seed article's readout shows it, two decimals (8.00), except
+    where those would hide it: a tiny gradient reads 1.79e-06, not 0.00 or -0.00."""
+    if value == 0 or 0.01 <= abs(value) < 1e6:
+        return f"{value + 0.0:.2f}"  # + 0.0 turns -0.0 into 0.0
+    return f"{value:.3g}"
+
+
 def curvature_note(hessian: np.ndarray, grad_norm: float) -> str:
     """Eigenvalues of the Hessian and what they make of the point."""
     lo, hi = np.linalg.eigvalsh(hessian)
@@ -66,8 +74,8 @@ class Readout(QWidget):
         """Value, gradient and curvature of the surface at (x, y)."""
         point = self._controller.surface_at(x, y)
         g = point.gradient
-        lines = [f"Position: ({x:.3f}, {y:.3f})", f"Value: {point.value:.4g}",
-                 f"Gradient: ({g[0]:.3g}, {g[1]:.3g})"]  # fmt: skip
+        lines = [f"Position: ({x:.3f}, {y:.3f})", f"Value: {number(point.value)}",
+                 f"Gradient: ({number(g[0])}, {number(g[1])})"]  # fmt: skip
         if np.all(np.isfinite(point.hessian)):
             lines.append(curvature_note(point.hessian, float(np.hypot(*g))))
         self.cursor_text.setText("\n".join(lines))
@@ -90,6 +98,7 @@ class Readout(QWidget):
         state = status_text(int(h.status[r]), int(h.steps_taken[r])) if at_end else "running"
         label = c.runner_labels()[r]
         self.runner_text.setText("\n".join([
-            label, f"Step: {k}", f"Position: ({x:.2f}, {y:.2f})", f"Value: {h.loss[k, r]:.2f}",
-            f"Gradient: ({g[0]:.2f}, {g[1]:.2f})", f"Status: {state[0].upper() + state[1:]}",
+            label, f"Step: {k}", f"Position: ({x:.2f}, {y:.2f})",
+            f"Value: {number(h.loss[k, r])}", f"Gradient: ({number(g[0])}, {number(g[1])})",
+            f"Status: {state[0].upper() + state[1:]}",
         ]))  # fmt: skip
