@@ -78,7 +78,7 @@ echo "raced on a formula"
 echo "== export from the bundle"
 preset=$bundle/_internal/gdstudio/resources/presets/01-learning-rate.json
 for format in mp4 gif; do
-  $bundle/gdstudio export "$preset" -o "$scratch/race.$format" --size 320x240 --steps 30
+  $bundle/gdstudio export "$preset" -o "$scratch/race.$format" --size 640x360 --steps 30
   [ -s "$scratch/race.$format" ] || fail "no $format written"
 done
 echo "MP4 and GIF written"

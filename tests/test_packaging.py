@@ -136,7 +136,7 @@ def test_the_wheel_with_the_app_runs_outside_the_tree(dists, tmp_path):
     assert where.stdout.startswith(purelib), where.stdout + where.stderr
     preset = Path(purelib, "gdstudio", "resources", "presets", "01-learning-rate.json")
     png = tmp_path / "frame.png"
-    export = run(venv / "bin" / "gdstudio", "export", preset, "-o", png, "--size", "320x240",
+    export = run(venv / "bin" / "gdstudio", "export", preset, "-o", png, "--size", "640x360",
                  "--steps", "20", cwd=tmp_path)  # fmt: skip
     assert export.returncode == 0, export.stderr
     assert png.stat().st_size > 1000
@@ -154,7 +154,7 @@ def test_pipx_installs_the_app_with_its_extra(dists, tmp_path):
     assert run(gdstudio, "--version", cwd=tmp_path).stdout.strip() == "gdstudio 0.1.0"
     preset = ROOT / "resources" / "presets" / "01-learning-rate.json"
     png = tmp_path / "frame.png"
-    export = run(gdstudio, "export", preset, "-o", png, "--size", "320x240", "--steps", "20",
+    export = run(gdstudio, "export", preset, "-o", png, "--size", "640x360", "--steps", "20",
                  cwd=tmp_path)  # fmt: skip
     assert export.returncode == 0, export.stderr
     assert png.stat().st_size > 1000

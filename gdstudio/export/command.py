@@ -29,7 +29,7 @@ from gdstudio.engine.errors import GdstudioError
 from gdstudio.export.child_process import spawn_tied, stop
 from gdstudio.export.display import NoDisplayError, find_xvfb, has_display, start_virtual_display
 from gdstudio.export.errors import ExportError
-from gdstudio.export.options import VIEWS, ExportOptions
+from gdstudio.export.options import MAX_SIZE, MIN_SIZE, VIEWS, ExportOptions
 from gdstudio.termination import check_terminated
 
 if TYPE_CHECKING:
@@ -67,8 +67,12 @@ def parse_size(text: str) -> tuple[int, int]:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise ExportUsageError(f"--size must be WxH such as 960x540, got {text!r}") from None
-    if not (16 <= w <= 7680 and 16 <= h <= 4320):
-        raise ExportUsageError(f"--size {w}x{h} is out of range (16x16 to 7680x4320)")
+    (w0, h0), (w1, h1) = MIN_SIZE, MAX_SIZE
+    if not (w0 <= w <= w1 and h0 <= h <= h1):
+        raise ExportUsageError(
+            f"--size {w}x{h} is out of range ({w0}x{h0} to {w1}x{h1}: a smaller frame "
+            "leaves the map no room beside the title, legend and colour bar)"
+        )
     return w, h
 
 

@@ -25,6 +25,14 @@ ANIMATION_OPTIONS = STILL_OPTIONS | {"fps", "steps_per_frame", "orbit_degrees"}
 """An animation's options add the timing of its frames and the camera's turn over them."""
 
 
+MIN_SIZE = (640, 360)
+"""The smallest frame a user may ask for: smaller ones leave the map a sliver beside the
+title, legend and colour bar (at 320×180 it was 10 px tall), and squeeze both views'
+axis labels into each other."""
+MAX_SIZE = (7680, 4320)
+"""The largest frame a user may ask for (8K)."""
+
+
 @dataclass(frozen=True)
 class ExportOptions:
     """What to render: view, size, timing, camera orbit and overlays."""

@@ -21,7 +21,7 @@ from gdstudio.engine.scenario import Scenario
 from gdstudio.export.encoders import write_frames
 from gdstudio.export.errors import ExportCancelled, ExportError
 from gdstudio.export.formats import FORMATS
-from gdstudio.export.options import ANIMATION_OPTIONS, STILL_OPTIONS, ExportOptions
+from gdstudio.export.options import ANIMATION_OPTIONS, MIN_SIZE, STILL_OPTIONS, ExportOptions
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.export.canvas import ExportCanvas, export_scenario, qimage_to_rgb
 from tests.qt_support import race_views
@@ -143,12 +143,12 @@ def test_cli_export_without_display_or_platform(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
     proc = subprocess.run(
         [sys.executable, "-m", "gdstudio", "export", str(scenario), "-o", str(out),
-         "--view", "both", "--size", "480x270"],
+         "--view", "both", "--size", "640x360"],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     image = iio.imread(out)
-    assert image.shape[:2] == (270, 480) and image.std() > 10
+    assert image.shape[:2] == (360, 640) and image.std() > 10
 
 
 def test_cli_export_bad_input_exits_2(tmp_path):
@@ -158,6 +158,7 @@ def test_cli_export_bad_input_exits_2(tmp_path):
     for args, fragment in [
         (["-o", str(tmp_path / "x.avi")], "unknown output type"),
         (["-o", str(tmp_path / "x.gif"), "--size", "big"], "--size must be WxH"),
+        (["-o", str(tmp_path / "x.gif"), "--size", "320x180"], "leaves the map no room"),
         (["-o", str(tmp_path / "x.gif"), "--fps", "0"], "--fps must be between"),
         (["-o", str(tmp_path / "x.png"), "--fps", "10"], "--fps does not apply to .png output"),
     ]:
@@ -178,10 +179,12 @@ def test_export_dialog_writes_a_file_and_cancel_leaves_nothing(tmp_path, qtbot, 
     qtbot.addWidget(dialog)
     dialog.format.setCurrentIndex(dialog.format.findData("png"))
     dialog.path.setText(str(tmp_path / "frame.png"))
-    dialog.width.setValue(320)
-    dialog.height.setValue(240)
+    dialog.width.setValue(320)  # below the least frame: the box holds that instead
+    dialog.height.setValue(180)
+    assert (dialog.width.value(), dialog.height.value()) == MIN_SIZE == (640, 360)
+    dialog.height.setValue(400)
     assert dialog.export()
-    assert iio.imread(tmp_path / "frame.png").shape[:2] == (240, 320)
+    assert iio.imread(tmp_path / "frame.png").shape[:2] == (400, 640)
 
     monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
     dialog.format.setCurrentIndex(dialog.format.findData("gif"))
@@ -260,7 +263,7 @@ def test_a_killed_export_leaves_no_process_and_no_file(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gdstudio", "export", str(scenario), "-o", str(tmp_path / "out.mp4"),
-         "--view", "both", "--size", "480x300", "--fps", "60"],
+         "--view", "both", "--size", "640x360", "--fps", "60"],
         env=env, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -314,8 +317,8 @@ def test_export_dialog_says_where_the_file_went_and_remembers_its_settings(
     dialog.format.setCurrentIndex(dialog.format.findData("png"))
     dialog.view.setCurrentIndex(dialog.view.findData("both"))
     dialog.with_loss.setChecked(True)
-    dialog.width.setValue(400)
-    dialog.height.setValue(300)
+    dialog.width.setValue(680)
+    dialog.height.setValue(400)
     out = tmp_path / "pictures" / "frame.png"
     out.parent.mkdir()
     dialog.path.setText(str(out))
@@ -330,6 +333,6 @@ def test_export_dialog_says_where_the_file_went_and_remembers_its_settings(
     again = ExportDialog(RaceController(SCENARIO), settings=settings)
     qtbot.addWidget(again)
     assert again.format.currentData() == "png" and again.view.currentData() == "both"
-    assert again.with_loss.isChecked() and (again.width.value(), again.height.value()) == (400, 300)
+    assert again.with_loss.isChecked() and (again.width.value(), again.height.value()) == (680, 400)
     assert again.path.text() == str(out)
     assert not again.fps.isEnabled()  # still a still: no frame rate

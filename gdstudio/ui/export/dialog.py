@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from gdstudio.export.errors import ExportCancelled, ExportError
 from gdstudio.export.formats import FORMATS, ExportFormat
-from gdstudio.export.options import ExportOptions
+from gdstudio.export.options import MAX_SIZE, MIN_SIZE, ExportOptions
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.export.canvas import export_scenario
 from gdstudio.ui.panels.inline_message import InlineMessage
@@ -63,8 +63,9 @@ class ExportDialog(QDialog):
         self.with_loss = QCheckBox("Add the loss plot below")
         self.legend = QCheckBox("Title and legend with hyperparameters")
         self.legend.setChecked(True)
-        self.width = QSpinBox(minimum=160, maximum=3840, value=960, suffix=" px")
-        self.height = QSpinBox(minimum=120, maximum=2160, value=540, suffix=" px")
+        (w0, h0), (w1, h1) = MIN_SIZE, MAX_SIZE
+        self.width = QSpinBox(minimum=w0, maximum=w1, value=960, suffix=" px")
+        self.height = QSpinBox(minimum=h0, maximum=h1, value=540, suffix=" px")
         size = QHBoxLayout()
         size.addWidget(self.width)
         size.addWidget(self.height)
