@@ -243,3 +243,30 @@ def test_markers_moved_in_place_paint_as_markers_placed_anew(qtbot):
     moved = image()
     contour.markers.setData(pos=np.column_stack([x, y]), brush=contour._brushes)
     assert moved == image()
+
+
+@pytest.mark.gl
+def test_3d_markers_are_the_legends_a_ring_for_a_start_and_a_star_for_a_minimum(qtbot):
+    slow = {**BOWL, "optimizers": [{"name": "sgd", "lr": 0.02}]}  # leaves its starts, not yet in
+    views = race_views(qtbot, RaceController(Scenario.from_dict(slow)), "surface3d")
+    view, gl_view = views.surface3d, views.surface3d.gl_view
+    view.resize(640, 480)
+    view.show()
+    qtbot.waitExposed(view)
+    views.controller.run_to(30)
+    qtbot.waitUntil(lambda: gl_view.context() is not None, timeout=5000)
+    image = view.grab_frame()
+
+    def lightness(box, dx: int = 0, dy: int = 0) -> int:
+        """Lightness of the frame's pixel (dx, dy) from where box point ``box`` is drawn."""
+        ndc = view._mvp().map(QVector3D(*box))
+        scale = image.width() / gl_view.width()
+        x, y = (ndc.x() + 1) / 2 * gl_view.width() + dx, (1 - ndc.y()) / 2 * gl_view.height() + dy
+        return image.pixelColor(round(x * scale), round(y * scale)).lightness()
+
+    (star,) = view.minima  # the quadratic's minimum at the origin
+    assert star.text == "★" and lightness(star.pos) > 200
+    for box in view.starts_item.pos:  # where the starts are drawn, just above the surface
+        assert lightness(box) > 200  # white inside
+        rim = [lightness(box, dx, dy) for dx, dy in ((5, 0), (-5, 0), (0, -5))]
+        assert max(rim) < 80  # a black rim (the trails leave downwards): ○, not ● as a runner

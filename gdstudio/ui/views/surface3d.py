@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph.opengl as gl
 from OpenGL.GL import GL_BLEND, GL_DEPTH_TEST, GL_ONE_MINUS_SRC_ALPHA, GL_SRC_ALPHA
 from pyqtgraph.opengl.GLViewWidget import GLViewMixin
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QImage, QMatrix4x4, QVector3D
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QFont, QImage, QMatrix4x4, QVector3D
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
@@ -53,6 +53,10 @@ ON_TOP = {
     "glBlendFunc": (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA),
 }
 """Markers are drawn over the surface even where a hill hides them."""
+
+
+STAR_FONT = QFont("DejaVu Sans", 15)
+CENTRED = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 
 
 def lambert(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) -> np.ndarray:
@@ -110,6 +114,10 @@ class _GLWindowView(_ReportsClicks, StillLayerView, QOpenGLWindow):
     def devicePixelRatioF(self) -> float:
         """QWindow spells it devicePixelRatio."""
         return self.devicePixelRatio()
+
+    def rect(self) -> QRect:
+        """A QWidget's rect (text items paint within it); a QWindow has only its geometry."""
+        return QRect(0, 0, self.width(), self.height())
 
 
 class _GLWidgetView(_ReportsClicks, StillLayerView, gl.GLViewWidget):
@@ -184,11 +192,15 @@ class SurfaceView3D(QWidget):
         self._axis_names = ("x", "y")
 
         self.surface: gl.GLSurfacePlotItem | None = None
-        self.minima = gl.GLScatterPlotItem(size=14, color=(1, 1, 1, 1), pxMode=True)
-        self.starts_item = gl.GLScatterPlotItem(size=11, color=(0, 0, 0, 1), pxMode=True)
+        self.minima: list[gl.GLTextItem] = []
+        """Known minima, as a star (☆) as on the map and in the legend."""
+        # A start is drawn as the map and the legend draw it, a ring (○): a white dot on a
+        # black one. Markers ignore depth, so the later item lies on top.
+        self.starts_item = gl.GLScatterPlotItem(size=12, color=(0, 0, 0, 1), pxMode=True)
+        self.starts_inside = gl.GLScatterPlotItem(size=7, color=(1, 1, 1, 1), pxMode=True)
         self.markers = gl.GLScatterPlotItem(size=15, pxMode=True)
         self.diverged_markers = gl.GLScatterPlotItem(size=16, color=rgba(DIVERGED), pxMode=True)
-        for item in (self.minima, self.starts_item, self.markers, self.diverged_markers):
+        for item in (self.starts_item, self.starts_inside, self.markers, self.diverged_markers):
             item.setGLOptions(ON_TOP)
             self.gl_view.addItem(item)
         self.trails: list[gl.GLLinePlotItem] = []
@@ -265,7 +277,12 @@ class SurfaceView3D(QWidget):
         self._minima = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
         m = self._minima
         lifted = self.to_box(m[:, 0], m[:, 1], self._surface_height(m)) + [0, 0, LIFT * 2]
-        self.minima.setData(pos=lifted if len(m) else np.zeros((0, 3)))
+        for star in self.minima:
+            self.gl_view.removeItem(star)
+        self.minima = [gl.GLTextItem(pos=point, text="★", color=(255, 255, 255, 255), font=STAR_FONT,
+                                     alignment=CENTRED) for point in lifted]  # fmt: skip
+        for star in self.minima:
+            self.gl_view.addItem(star)
         self._draw_axes()
         self._fit()
         self._draw_starts()
@@ -324,10 +341,11 @@ class SurfaceView3D(QWidget):
     def _draw_starts(self) -> None:
         p = self._starts
         if self._grid is None or not len(p):
-            self.starts_item.setData(pos=np.zeros((0, 3)))
-            return
-        h = self._surface_height(p)
-        self.starts_item.setData(pos=self.to_box(p[:, 0], p[:, 1], h) + [0, 0, LIFT * 3])
+            pos = np.zeros((0, 3))
+        else:
+            pos = self.to_box(p[:, 0], p[:, 1], self._surface_height(p)) + [0, 0, LIFT * 3]
+        self.starts_item.setData(pos=pos)
+        self.starts_inside.setData(pos=pos)
 
     def _surface_height(self, p: np.ndarray) -> np.ndarray:
         """Displayed surface height at data points, by bilinear interpolation of the grid."""
