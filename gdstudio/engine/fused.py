@@ -31,7 +31,7 @@ import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -450,19 +450,6 @@ def _lives_in(field: FloatArray, row: FloatArray) -> bool:
     return field.shape == (row.shape[0] // 2, 2) and field.ctypes.data == row.ctypes.data
 
 
-def _block_of(fields: tuple, shape: tuple[int, int]) -> FloatArray | None:
-    """The C-contiguous block whose rows the (n, 2) state ``fields`` are, seen as
-    ``shape`` (fields, 2n), or None when they do not all lie in one."""
-    block = fields[0].base if fields else None
-    if not isinstance(block, np.ndarray) or block.size != shape[0] * shape[1]:
-        return None
-    if not block.flags.c_contiguous:
-        return None
-    stack = block.reshape(shape)
-    lying = all(f.shape[1] != 2 or _lives_in(f, row) for f, row in zip(fields, stack, strict=True))
-    return stack if lying else None
-
-
 def _run_task(task: tuple) -> int:
     """One stretch of a group's runners through :func:`_run`.
 
@@ -493,6 +480,9 @@ class GroupRows(NamedTuple):
     """The group's runners, sorted (row j of its state is runner rows[j])."""
     entry_of: npt.NDArray[np.intp]
     """The entry (setting) of each of the group's runners."""
+    block: FloatArray
+    """(fields, n, 2): where the group's state lives (``Group.block``); the kernels read
+    it as (fields, 2n)."""
 
 
 def _step_numbers(
@@ -542,25 +532,18 @@ class FusedPlan:
     groups: tuple[GroupRows, ...]
     spans: tuple[npt.NDArray[np.intp], ...]
     """Per group, its contiguous stretches of runners (see :func:`_run`)."""
-    stacks: dict[int, FloatArray] = field(default_factory=dict, compare=False, repr=False)
-    """Per group index, its state fields stacked as the kernels read them, (fields, 2n),
-    kept between calls (allocating them again would cost fresh pages each time)."""
 
-    def _stack(self, index: int, fields: tuple) -> FloatArray:
-        """Group ``index``'s stack for state ``fields``: on first use, the block the
-        fields already live in (see ``grouping.state_block``), else a new one."""
-        shape = (len(fields), 2 * len(self.groups[index].rows))
-        if index not in self.stacks or self.stacks[index].shape != shape:
-            block = _block_of(fields, shape)
-            self.stacks[index] = np.empty(shape) if block is None else block
-        return self.stacks[index]
+    def _stack(self, index: int) -> FloatArray:
+        """Group ``index``'s state block as the kernels read it, (fields, 2n): a view."""
+        fields, n, _ = self.groups[index].block.shape
+        return self.groups[index].block.reshape(fields, 2 * n)
 
     def home(self, index: int, fields: tuple) -> tuple:
         """Group ``index``'s state ``fields`` with each (n, 2) field moved into its row of
         the stack, as a view: the kernels then read and write the state itself, and a
         step copies nothing. Fields already there come back as they are; (n, 1) fields
         (a number per runner, which the stack holds twice) stay apart."""
-        stack = self._stack(index, fields)
+        stack = self._stack(index)
         homed = []
         for row, f in zip(stack, fields, strict=True):
             if f.shape[1] == 2 and not _lives_in(f, row):
@@ -594,7 +577,7 @@ class FusedPlan:
         for index, group in enumerate(self.groups):
             prep, numbers = _step_numbers(group, lrs[index], first_step)
             fields = states[index]
-            stack = self._stack(index, fields)
+            stack = self._stack(index)
             common = (group.entry_of, mask, traj, history.loss, history.gnorm, grad, history.k,
                       history.status, self.code, self.surface_params, float(rule.max_abs),
                       rule.converged_below(), history.keep, rows, at_limit, prep, numbers)  # fmt: skip

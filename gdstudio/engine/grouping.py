@@ -43,6 +43,9 @@ class Group:
     hp: dict[str, Any]
     state: tuple
     entry_hp: dict[str, Any]
+    block: FloatArray
+    """(fields, n, 2): where the state was built (see :func:`state_block`), and where the
+    compiled path keeps it."""
     covers_all: bool = False
     per_runner: bool = False
     """Some hyperparameter differs between members (held as an (n, 1) array)."""
@@ -125,10 +128,11 @@ class Group:
         return new_pos
 
 
-def state_block(init: tuple, n: int) -> list[FloatArray]:
-    """Copies of an optimizer's initial state fields, each (n, 2) one a row of one
-    (fields, n, 2) block: the layout the compiled path reads, so that it steps the
-    state where it lies (see ``FusedPlan.home``). (n, 1) fields are copied apart."""
+def state_block(init: tuple, n: int) -> tuple[FloatArray, list[FloatArray]]:
+    """A (fields, n, 2) block, and copies of an optimizer's initial state fields in it:
+    each (n, 2) field is a row of the block, the layout the compiled path reads, so
+    that it steps the state where it lies (see ``FusedPlan.home``). (n, 1) fields are
+    copied apart (their row is the compiled path's to fill)."""
     block = np.empty((len(init), n, 2))
     fields = []
     for row, f in zip(block, init, strict=True):
@@ -137,7 +141,7 @@ def state_block(init: tuple, n: int) -> list[FloatArray]:
             fields.append(row)
         else:
             fields.append(np.array(f, dtype=np.float64, copy=True))
-    return fields
+    return block, fields
 
 
 def build_groups(
@@ -168,7 +172,7 @@ def build_groups(
                     for key in keys}  # fmt: skip
         hp = {key: _take(value, entry_of) for key, value in entry_hp.items()}
         init = OPTIMIZERS[name].init(positions[rows], hp)
-        fields = state_block(init, len(rows))
+        block, fields = state_block(init, len(rows))
         for pos, r in enumerate(rows.tolist() if carried else ()):
             if r in carried:
                 for f, saved in zip(fields, carried[r], strict=True):
@@ -178,7 +182,7 @@ def build_groups(
             or (isinstance(v, tuple) and any(isinstance(u, np.ndarray) for u in v))
             for v in hp.values()
         )
-        groups.append(Group(name, rows, entry_ids, entry_of, hp, type(init)(*fields), entry_hp,
+        groups.append(Group(name, rows, entry_ids, entry_of, hp, type(init)(*fields), entry_hp, block,
                             len(rows) == n, per_runner))  # fmt: skip
     return groups
 

@@ -409,7 +409,8 @@ class Race:
             # disk): the NumPy path gives the same numbers, and the log says why.
             compile_cache.record_fallback(exc)
             return None
-        groups = [fused.GroupRows(g.name, g.entry_hp, g.rows, g.entry_of) for g in self._groups]
+        groups = [fused.GroupRows(g.name, g.entry_hp, g.rows, g.entry_of, g.block)
+                  for g in self._groups]  # fmt: skip
         return fused.plan(obj.name, obj.params, groups)
 
     def _record_start(self, rows: npt.NDArray[np.intp]) -> None:

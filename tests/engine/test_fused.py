@@ -262,7 +262,7 @@ def test_a_compiled_race_keeps_its_state_where_the_kernels_read_it(monkeypatch):
     built = race._groups[0].state
     race.step(5)
     (group,) = race._groups
-    stack = race._fused.stacks[0]
+    stack = race._fused._stack(0)
     for row, field, first in zip(stack, group.state, built, strict=True):
         assert np.shares_memory(row, field)  # a step copies no state in or out
         assert np.shares_memory(row, first)  # nor did the first: the state was built stacked

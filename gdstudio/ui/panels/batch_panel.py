@@ -213,9 +213,9 @@ class BatchPanel(QWidget):
         if size and size > 1:
             self.mini_size.setValue(size)
         self.scatter.setData(x=data.X, y=data.y)
-        x_range = (float(np.min(data.X)), float(np.max(data.X)))
-        self.plot.setRange(xRange=x_range, yRange=(float(np.min(data.y)), float(np.max(data.y))))
-        self._x_grid = np.linspace(float(data.X.min()), float(data.X.max()), GRID_POINTS)
+        x0, x1 = float(data.X.min()), float(data.X.max())
+        self.plot.setRange(xRange=(x0, x1), yRange=(float(data.y.min()), float(data.y.max())))
+        self._x_grid = np.linspace(x0, x1, GRID_POINTS)
         self._on_runners_change()
 
     def _on_runners_change(self) -> None:

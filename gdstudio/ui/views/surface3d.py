@@ -55,7 +55,6 @@ ON_TOP = {
 """Markers are drawn over the surface even where a hill hides them."""
 
 
-STAR_FONT = QFont("DejaVu Sans", 15)
 CENTRED = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -279,7 +278,8 @@ class SurfaceView3D(QWidget):
         lifted = self.to_box(m[:, 0], m[:, 1], self._surface_height(m)) + [0, 0, LIFT * 2]
         for star in self.minima:
             self.gl_view.removeItem(star)
-        self.minima = [gl.GLTextItem(pos=point, text="★", color=(255, 255, 255, 255), font=STAR_FONT,
+        font = QFont("DejaVu Sans", 15)
+        self.minima = [gl.GLTextItem(pos=point, text="★", color=(255, 255, 255, 255), font=font,
                                      alignment=CENTRED) for point in lifted]  # fmt: skip
         for star in self.minima:
             self.gl_view.addItem(star)
