@@ -150,6 +150,11 @@ def test_status_table_marks_a_diverged_runner(qtbot):
     assert table.status_text(0) == f"diverged at step {step}"  # in full, in the tooltip
     assert table.item(0, 2).text() == f"diverged · {step}"  # short, in the narrow cell
     assert "starting at (" in table.item(0, 1).toolTip()
+    readout = Readout(c)
+    qtbot.addWidget(readout)
+    text = readout.runner_text.text()
+    assert f"Step: {step - 1} (its last finite point)" in text
+    assert f"Status: Diverged at step {step}" in text
 
 
 def test_status_table_columns_hold_still_while_the_race_plays(controller, qtbot):

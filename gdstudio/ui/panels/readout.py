@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from gdstudio.engine.stop import Status
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.panels.status_table import status_text
 from gdstudio.ui.throttle import Throttle
@@ -97,8 +98,12 @@ class Readout(QWidget):
         at_end = k >= int(h.counts[r]) - 1
         state = status_text(int(h.status[r]), int(h.steps_taken[r])) if at_end else "running"
         label = c.runner_labels()[r]
+        # A diverged runner's next point was not finite, so its last recorded step is
+        # one before the step the status names.
+        last = at_end and int(h.status[r]) == Status.DIVERGED
         self.runner_text.setText("\n".join([
-            label, f"Step: {k}", f"Position: ({x:.2f}, {y:.2f})",
+            label, f"Step: {k}" + (" (its last finite point)" if last else ""),
+            f"Position: ({x:.2f}, {y:.2f})",
             f"Value: {number(h.loss[k, r])}", f"Gradient: ({number(g[0])}, {number(g[1])})",
             f"Status: {state[0].upper() + state[1:]}",
         ]))  # fmt: skip
