@@ -12,6 +12,7 @@ from gdstudio.engine.scenario import Scenario
 from gdstudio.engine.stop import Status
 from gdstudio.ui.controller import RaceController
 from gdstudio.ui.race_views import RaceViews
+from gdstudio.ui.views.surface3d import HIDDEN
 from tests.qt_support import open_window, race_views
 
 BOWL = {
@@ -246,15 +247,42 @@ def test_markers_moved_in_place_paint_as_markers_placed_anew(qtbot):
 
 
 @pytest.mark.gl
-def test_3d_markers_are_the_legends_a_ring_for_a_start_and_a_star_for_a_minimum(qtbot):
-    slow = {**BOWL, "optimizers": [{"name": "sgd", "lr": 0.02}]}  # leaves its starts, not yet in
-    views = race_views(qtbot, RaceController(Scenario.from_dict(slow)), "surface3d")
+def shown_3d_view(qtbot, scenario: dict, steps: int):
+    """The 3D view of ``scenario`` raced ``steps`` steps, shown at 640×480 with its GL
+    context made: (SurfaceView3D, its GL view)."""
+    views = race_views(qtbot, RaceController(Scenario.from_dict(scenario)), "surface3d")
     view, gl_view = views.surface3d, views.surface3d.gl_view
     view.resize(640, 480)
     view.show()
     qtbot.waitExposed(view)
-    views.controller.run_to(30)
+    views.controller.run_to(steps)
     qtbot.waitUntil(lambda: gl_view.context() is not None, timeout=5000)
+    return view, gl_view
+
+
+def test_3d_markers_behind_a_slope_are_faint_and_bright_once_in_sight(qtbot):
+    # Rosenbrock's minimum (1, 1) and the start (0.9, 0.8) lie in its valley, behind the
+    # slope nearest the camera; the start (-2, 3) lies on the far slope, in sight.
+    surface = {"function": "rosenbrock", "domain": [[-2.5, 2.5], [-1, 4]]}
+    scenario = {"surface": surface, "optimizers": [{"name": "sgd", "lr": 0.0005}],
+                "starts": [[-2.0, 3.0], [0.9, 0.8]]}  # fmt: skip
+    view, gl_view = shown_3d_view(qtbot, scenario, steps=5)
+    view.grab_frame()
+    (star,) = view.minima
+
+    def opacities() -> list[list[float]]:
+        return [list(item.color[:, 3]) for item in (view.starts_item, view.markers)]
+
+    assert star.color.alpha() == round(255 * HIDDEN)
+    assert opacities() == [[1.0, HIDDEN], [1.0, HIDDEN]]
+    gl_view.setCameraPosition(elevation=90)  # straight down: nothing stands in front
+    qtbot.waitUntil(lambda: star.color.alpha() == 255, timeout=3000)  # at the next frame
+    assert opacities() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_3d_markers_are_the_legends_a_ring_for_a_start_and_a_star_for_a_minimum(qtbot):
+    slow = {**BOWL, "optimizers": [{"name": "sgd", "lr": 0.02}]}  # leaves its starts, not yet in
+    view, gl_view = shown_3d_view(qtbot, slow, steps=30)
     image = view.grab_frame()
 
     def lightness(box, dx: int = 0, dy: int = 0) -> int:

@@ -15,7 +15,7 @@ import pyqtgraph.opengl as gl
 from OpenGL.GL import GL_BLEND, GL_DEPTH_TEST, GL_ONE_MINUS_SRC_ALPHA, GL_SRC_ALPHA
 from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QFont, QImage, QMatrix4x4, QVector3D
+from PySide6.QtGui import QColor, QFont, QImage, QMatrix4x4, QVector3D
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
@@ -52,7 +52,13 @@ ON_TOP = {
     GL_BLEND: True,
     "glBlendFunc": (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA),
 }
-"""Markers are drawn over the surface even where a hill hides them."""
+"""Markers are drawn over the surface even where a hill hides them (faint there, see
+:meth:`SurfaceView3D.in_sight`): a runner is never lost from view."""
+HIDDEN = 0.35
+"""The opacity of a marker the surface hides from the camera. Drawn bright there, a
+runner in a valley behind a slope would seem to sit on the slope."""
+SIGHT_SAMPLES = 96
+"""Points sampled along each line of sight, over the stretch where the surface can be."""
 
 
 CENTRED = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
@@ -71,6 +77,14 @@ def lambert(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) -> np.ndarray:
     # light · (−dz/dx, −dz/dy, 1) / |normal|, without stacking the normals (it runs at start-up)
     facing = (light[2] - light[0] * dzdx - light[1] * dzdy) / np.sqrt(dzdx**2 + dzdy**2 + 1)
     return 0.6 + 0.4 * np.clip(facing, 0, 1)
+
+
+def faded(color: Sequence[float] | np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Per-point RGBA colours for GL items: ``color`` (one RGBA, or one per point), at
+    :data:`HIDDEN` opacity where not ``seen``."""
+    colors = np.array(np.broadcast_to(color, (len(seen), 4)), dtype=np.float32)
+    colors[~seen, 3] *= HIDDEN
+    return colors
 
 
 class _ReportsClicks:
@@ -98,7 +112,28 @@ class _ReportsClicks:
         self._owner._on_double_click(ev.position().toPoint())
 
 
-class _GLWindowView(_ReportsClicks, StillLayerView, QOpenGLWindow):
+class _ChecksSight:
+    """Mixin for the GL views: before each frame the owner updates what the camera sees
+    (:meth:`SurfaceView3D.sync_sight`); the items it changes are drawn in that frame, so
+    they ask for no other."""
+
+    _owner: SurfaceView3D
+    _painting = False
+
+    def paintGL(self) -> None:
+        self._painting = True
+        try:
+            self._owner.sync_sight()
+        finally:
+            self._painting = False
+        super().paintGL()  # type: ignore[misc]
+
+    def update(self, *args) -> None:
+        if not self._painting:
+            super().update(*args)  # type: ignore[misc]
+
+
+class _GLWindowView(_ReportsClicks, _ChecksSight, StillLayerView, QOpenGLWindow):
     """pyqtgraph's 3D view as a native GL window, for the app.
 
     A QOpenGLWidget would make Qt composite the whole main window through
@@ -119,7 +154,7 @@ class _GLWindowView(_ReportsClicks, StillLayerView, QOpenGLWindow):
         return QRect(0, 0, self.width(), self.height())
 
 
-class _GLWidgetView(_ReportsClicks, StillLayerView, gl.GLViewWidget):
+class _GLWidgetView(_ReportsClicks, _ChecksSight, StillLayerView, gl.GLViewWidget):
     """The same view as a QOpenGLWidget, which renders off screen, for export."""
 
     def __init__(self, owner: SurfaceView3D) -> None:
@@ -192,7 +227,7 @@ class SurfaceView3D(QWidget):
 
         self.surface: gl.GLSurfacePlotItem | None = None
         self.minima: list[gl.GLTextItem] = []
-        """Known minima, as a star (☆) as on the map and in the legend."""
+        """Known minima, as a star (☆) as on the map and in the legend; faint when hidden."""
         # A start is drawn as the map and the legend draw it, a ring (○): a white dot on a
         # black one. Markers ignore depth, so the later item lies on top.
         self.starts_item = gl.GLScatterPlotItem(size=12, color=(0, 0, 0, 1), pxMode=True)
@@ -212,12 +247,16 @@ class SurfaceView3D(QWidget):
         self._shown_cache: np.ndarray | None = None
         self._diverged = np.zeros(0, dtype=bool)
         self._marker_colors: np.ndarray | None = None
+        self._marker_pos = np.zeros((0, 3))
+        self._sight_eye: tuple[float, float, float] | None = None
+        """The camera position the markers' faintness was worked out for."""
         self._grid: Grid | None = None
         self._heights = HeightScale(False, 0.0, 1.0, 0.0, 1.0)
         self._grid_heights = np.zeros((0, 0))
         self._zmin, self._zmax = 0.0, 1.0
         self._minima = np.zeros((0, 2))
         self._starts = np.zeros((0, 2))
+        self._starts_pos = np.zeros((0, 3))
 
     def resizeEvent(self, event) -> None:
         """Keep the whole box in view, as large as it fits, whatever the view's shape."""
@@ -281,6 +320,7 @@ class SurfaceView3D(QWidget):
         font = QFont("DejaVu Sans", 15)
         self.minima = [gl.GLTextItem(pos=point, text="★", color=(255, 255, 255, 255), font=font,
                                      alignment=CENTRED) for point in lifted]  # fmt: skip
+        self._sight_eye = None  # a new surface hides other things
         for star in self.minima:
             self.gl_view.addItem(star)
         self._draw_axes()
@@ -344,8 +384,13 @@ class SurfaceView3D(QWidget):
             pos = np.zeros((0, 3))
         else:
             pos = self.to_box(p[:, 0], p[:, 1], self._surface_height(p)) + [0, 0, LIFT * 3]
-        self.starts_item.setData(pos=pos)
-        self.starts_inside.setData(pos=pos)
+        self._starts_pos = pos
+        self._show_starts(self.in_sight(pos))
+
+    def _show_starts(self, seen: np.ndarray) -> None:
+        """The start rings, faint where hidden."""
+        self.starts_item.setData(pos=self._starts_pos, color=faded((0, 0, 0, 1), seen))
+        self.starts_inside.setData(pos=self._starts_pos, color=faded((1, 1, 1, 1), seen))
 
     def _surface_height(self, p: np.ndarray) -> np.ndarray:
         """Displayed surface height at data points, by bilinear interpolation of the grid."""
@@ -388,8 +433,15 @@ class SurfaceView3D(QWidget):
             self._marker_colors = np.array([(0.6, 0.6, 0.6, 1.0) if d else c
                                             for c, d in zip(self._colors, diverged, strict=True)],
                                            dtype=np.float32).reshape(-1, 4)  # fmt: skip
-        self.markers.setData(pos=box, color=self._marker_colors)
-        self.diverged_markers.setData(pos=box[diverged])
+        self._marker_pos = box
+        self._show_markers(self.in_sight(box))
+
+    def _show_markers(self, seen: np.ndarray) -> None:
+        """The runners' markers at their last positions, faint where hidden."""
+        assert self._marker_colors is not None
+        self.markers.setData(pos=self._marker_pos, color=faded(self._marker_colors, seen))
+        d = self._diverged
+        self.diverged_markers.setData(pos=self._marker_pos[d], color=faded(rgba(DIVERGED), seen[d]))
 
     def _draw_trails(self, trajectory: np.ndarray, values: np.ndarray, shown: np.ndarray,
                      groups: list[int]) -> None:  # fmt: skip
@@ -475,11 +527,7 @@ class SurfaceView3D(QWidget):
         t = np.linspace(max(t0, 0.0), t1, 4000)
 
         def above(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            ray = a + ts[:, None] * d
-            data = self._from_box(ray[:, :2])
-            surf = (self._surface_height(data) - self._zmin) / max(self._zmax - self._zmin, 1e-300)
-            inside = (np.abs(ray[:, 0]) <= HALF) & (np.abs(ray[:, 1]) <= HALF)
-            return ~inside | (ray[:, 2] > surf * HEIGHT), data
+            return self._above_surface(a + ts[:, None] * d)
 
         over, _ = above(t)
         hits = np.flatnonzero(~over)
@@ -494,6 +542,51 @@ class SurfaceView3D(QWidget):
                 hi = mid
         x, y = above(np.array([hi]))[1][0]
         return float(x), float(y)
+
+    def in_sight(self, points: np.ndarray) -> np.ndarray:
+        """For box points (N, 3): whether the camera sees each, or the surface hides it.
+
+        Each line of sight is sampled over the stretch where the surface can be, up to
+        one LIFT short of the point: markers ride that far above the surface they mark.
+        """
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        if self._grid is None or not len(points):
+            return np.ones(len(points), dtype=bool)
+        eye = self.gl_view.cameraPosition()
+        a = np.array([eye.x(), eye.y(), eye.z()])
+        d = points - a
+        length = np.maximum(np.linalg.norm(d, axis=1), 1e-12)
+        top = HEIGHT + 4 * LIFT  # nothing is hidden above the highest point
+        with np.errstate(divide="ignore", invalid="ignore"):
+            enter = np.where(d[:, 2] < 0, (top - a[2]) / d[:, 2], 0.0)
+        t0 = np.clip(np.nan_to_num(enter), 0.0, 1.0)
+        t1 = np.maximum(1.0 - LIFT / length, t0)
+        t = t0[:, None] + (t1 - t0)[:, None] * np.linspace(0.0, 1.0, SIGHT_SAMPLES)
+        ray = a + t[..., None] * d[:, None, :]
+        over, _ = self._above_surface(ray.reshape(-1, 3))
+        return over.reshape(len(points), SIGHT_SAMPLES).all(axis=1)
+
+    def sync_sight(self) -> None:
+        """After the camera moved: which markers and minima the surface now hides."""
+        eye = self.gl_view.cameraPosition()
+        key = (eye.x(), eye.y(), eye.z())
+        if key == self._sight_eye or self._grid is None:
+            return
+        self._sight_eye = key
+        self._show_starts(self.in_sight(self._starts_pos))
+        if self._marker_colors is not None and len(self._marker_pos) == len(self._marker_colors):
+            self._show_markers(self.in_sight(self._marker_pos))
+        seen = self.in_sight(np.array([star.pos for star in self.minima]))
+        for star, visible in zip(self.minima, seen, strict=True):
+            star.color = QColor(255, 255, 255, 255 if visible else round(255 * HIDDEN))
+
+    def _above_surface(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For box points (N, 3): whether each lies above the surface or off the domain,
+        and each one's data (x, y)."""
+        data = self._from_box(points[:, :2])
+        surf = (self._surface_height(data) - self._zmin) / max(self._zmax - self._zmin, 1e-300)
+        inside = (np.abs(points[:, 0]) <= HALF) & (np.abs(points[:, 1]) <= HALF)
+        return ~inside | (points[:, 2] > surf * HEIGHT), data
 
     def _from_box(self, xy: np.ndarray) -> np.ndarray:
         (x0, x1), (y0, y1) = self._grid.domain
