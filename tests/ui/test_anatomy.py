@@ -126,6 +126,10 @@ def test_inspector_updates_its_curves_in_place_as_the_race_goes_on(window, qtbot
     inspector.refresh()
     assert [curve for row in inspector._curves for curve in row] == curves  # not rebuilt
     assert len(curves[0].getData()[0]) == length + 5
+    window.controller.run_to(length + 100)
+    inspector.refresh()
+    plot = next(iter(inspector.plots.ci.items))
+    qtbot.waitUntil(lambda: plot.vb.viewRange()[0][1] >= length + 100)  # the axis follows
 
 
 def test_an_inspector_behind_another_tab_replays_nothing(window, qtbot):

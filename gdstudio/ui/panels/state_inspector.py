@@ -147,8 +147,10 @@ class StateInspector(QWidget):
             else:
                 plot.setXLink(first)
             plot.getAxis("bottom").setStyle(showValues=row == len(self.series) - 1)
-        if first is not None and len(steps):
-            first.setXRange(1, max(len(steps), 2), padding=0.02)
+        if first is not None:
+            # The step axis follows the race as it goes on (a fixed range stayed at the
+            # steps there were when the plots were built), until the user pans or zooms.
+            first.enableAutoRange(x=True)
 
     def _on_mouse_move(self, pos) -> None:
         """Values of every series at the step under the mouse."""
