@@ -323,6 +323,25 @@ def test_an_optimizer_linked_to_the_slider_follows_it_while_dragging(first_prese
     assert panel.form.edit("lr").text() == repr(panel.global_lr.value())
 
 
+def test_an_optimizer_added_while_a_typed_rate_keeps_the_focus_follows_the_slider(
+    first_preset, qtbot
+):
+    window = first_preset
+    c, panel = window.controller, window.optimizer_panel
+    click_row(qtbot, panel, 0)  # SGD
+    field = panel.form.edit("lr")
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    field.selectAll()
+    qtbot.keyClicks(field, "0.002")
+    qtbot.keyClick(field, Qt.Key.Key_Return)  # the focus stays in the field
+    assert lrs(c)[0] == 0.002
+    panel.add_optimizer("rmsprop")  # its fields replace SGD's, the focused one too
+    assert lrs(c) == [0.002, 0.001, 0.01, 0.05, panel.global_lr.value()]
+    assert not panel.override_lr.isChecked()
+    panel.set_global_lr(0.1)
+    qtbot.waitUntil(lambda: lrs(c) == [0.002, 0.001, 0.01, 0.05, 0.1], timeout=2000)
+
+
 def test_arrow_keys_on_a_focused_slider_move_the_slider_not_the_race(first_preset, qtbot):
     window = first_preset
     c, panel = window.controller, window.optimizer_panel

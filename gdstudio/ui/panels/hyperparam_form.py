@@ -107,6 +107,11 @@ class ParamForm(QWidget):
         self.message.clear()
 
     def _build(self, fields: list[Field]) -> None:
+        # A field being replaced says nothing more: hiding the focused one would finish
+        # its edit, and the form would send the old fields' values for the new ones.
+        for widgets in self._widgets.values():
+            for widget in widgets:
+                widget.blockSignals(True)
         while self.layout_.rowCount():
             row = self.layout_.takeRow(0)
             for item in (row.labelItem, row.fieldItem):
