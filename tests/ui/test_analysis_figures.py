@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, Qt
 from gdstudio.engine.analysis_results import DIVERGED, NOWHERE
 from gdstudio.engine.basins import scenario_basin_map
 from gdstudio.engine.scenario import Scenario
+from gdstudio.engine.stop import Status
 from gdstudio.engine.sweep import Axis, run_sweep
 from gdstudio.ui.views.analysis_colors import (
     BASIN_PALETTE,
@@ -18,6 +19,7 @@ from gdstudio.ui.views.analysis_colors import (
     basin_rgba,
     colour_scale,
     describe_pixel,
+    minimum_name,
 )
 from gdstudio.ui.views.analysis_figures import BasinFigure, SweepFigure
 
@@ -66,6 +68,21 @@ def test_basin_colours_mean_what_the_legend_says(basins):
     assert (rgba[fastest][:3] <= hue).all() and (rgba[fastest][:3] > DIMMEST * hue).all()
     assert rgba[slowest][:3].sum() < rgba[fastest][:3].sum()  # more steps, dimmer
     assert NOWHERE not in basins.basin[0]
+
+
+def test_a_runner_stuck_in_a_local_minimum_is_at_no_global_minimum_not_at_none():
+    # Styblinski-Tang lists its global minimum only; GD from the other quadrants
+    # converges to one of its three local minima.
+    lesson = Scenario.from_dict({"surface": {"function": "styblinski_tang"},
+                                 "optimizers": [{"name": "sgd", "lr": 0.01}],
+                                 "starts": [[1.0, 1.0]], "steps": 200})  # fmt: skip
+    result = scenario_basin_map(lesson, 8)
+    stuck = (result.basin[0] == NOWHERE) & (result.status[0] == Status.CONVERGED)
+    assert stuck.any()
+    row, col = np.argwhere(stuck)[0]
+    assert describe_pixel(result, 0, row, col).endswith("converged after "
+        f"{result.steps[0, row, col]} steps, at no global minimum")  # fmt: skip
+    assert minimum_name(result, NOWHERE) == "at no global minimum"
 
 
 def test_hovering_a_basin_pixel_tells_start_end_status_and_steps(qtbot, basins):

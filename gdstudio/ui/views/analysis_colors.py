@@ -2,7 +2,7 @@
 
 Plain NumPy, so what a picture says can be tested without a window. A basin pixel is
 coloured by the minimum it ended in (a colour-blind-safe palette), dimmer the more
-steps it took; black when it diverged, grey when it ended in no minimum.
+steps it took; black when it diverged, grey when it ended at none of them.
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ def minimum_name(result: BasinMap, basin: int) -> str:
     if basin == DIVERGED:
         return "diverged"
     if basin == NOWHERE:
-        return "ended in no minimum" if result.known_minima else "ended in no cluster"
+        # A built-in's known minima are its global ones: a runner stuck in a local
+        # minimum ends here, and "no minimum" would deny the lesson it shows.
+        return "at no global minimum" if result.known_minima else "ended in no cluster"
     return f"minimum {basin} at {_point(result.minima[basin])}, f = {result.minima_loss[basin]:.4g}"
 
 
