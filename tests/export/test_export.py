@@ -218,6 +218,25 @@ def test_export_dialog_offers_what_the_format_takes(qtbot):
     assert dialog.path.text().endswith(".mp4") and all(w.isEnabled() for w in timing)
 
 
+def test_export_dialog_format_and_file_name_never_disagree(tmp_path, qtbot):
+    from gdstudio.ui.export.dialog import ExportDialog
+
+    dialog = ExportDialog(RaceController(SCENARIO))
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("mp4"))
+    dialog.path.clear()
+    qtbot.keyClicks(dialog.path, str(tmp_path / "lecture.gif"))  # the name says GIF
+    assert dialog.format.currentData() == "gif" and dialog.path.text().endswith("lecture.gif")
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
+    dialog.path.clear()
+    qtbot.keyClicks(dialog.path, str(tmp_path / "slide"))  # no suffix: the format's
+    dialog.width.setValue(640)
+    assert dialog.target() == tmp_path / "slide.png"
+    assert dialog.export()
+    assert dialog.path.text() == str(tmp_path / "slide.png")
+    assert [p.name for p in tmp_path.iterdir()] == ["slide.png"]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
 def test_export_to_a_character_device_writes_through_and_leaves_it_a_device(tmp_path):
     device = tmp_path / "null.gif"

@@ -117,6 +117,7 @@ class ExportDialog(QDialog):
         }  # fmt: skip
         """The fields of options some formats do not take (a still has no frame rate)."""
         self.format.currentIndexChanged.connect(self._on_format_change)
+        self.path.textChanged.connect(self._on_path_change)
         self._restore()
         self._on_format_change()
         self.written: Path | None = None
@@ -169,6 +170,20 @@ class ExportDialog(QDialog):
         path = Path(self.path.text())
         self.path.setText(str(path.with_suffix(fmt.suffix)))
 
+    def _on_path_change(self, text: str) -> None:
+        """A file name whose suffix names another format picks that format: the two
+        never disagree about what is written."""
+        name = Path(text).suffix.lower().lstrip(".")
+        if name in FORMATS and name != self.format.currentData():
+            self.format.setCurrentIndex(self.format.findData(name))
+
+    def target(self) -> Path:
+        """The file to write: the path given, with the format's suffix added if it has
+        none (or one no format has)."""
+        path = Path(self.path.text()).expanduser()
+        suffix = self.chosen_format().suffix
+        return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
+
     def _browse(self) -> None:
         patterns = " ".join(f"*{f.suffix}" for f in FORMATS.values())
         name, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(),
@@ -188,7 +203,8 @@ class ExportDialog(QDialog):
 
     def export(self) -> bool:
         """Render with a cancellable progress bar; errors stay in the dialog."""
-        path = Path(self.path.text()).expanduser()
+        path = self.target()
+        self.path.setText(str(path))  # what is written is what the field says
         progress = QProgressDialog("Rendering frames…", "Cancel", 0, 100, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
