@@ -237,6 +237,20 @@ def test_export_dialog_format_and_file_name_never_disagree(tmp_path, qtbot):
     assert [p.name for p in tmp_path.iterdir()] == ["slide.png"]
 
 
+def test_export_dialog_refuses_a_race_with_no_optimizer_as_the_cli_does(tmp_path, qtbot):
+    from gdstudio.ui.export.dialog import ExportDialog
+
+    controller = RaceController(SCENARIO)
+    while controller.scenario.optimizers:
+        controller.remove_optimizer(0)
+    dialog = ExportDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(tmp_path / "empty.gif"))
+    assert not dialog.export()
+    assert dialog.message.text().startswith("Nothing to export: optimizers")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
 def test_export_to_a_character_device_writes_through_and_leaves_it_a_device(tmp_path):
     device = tmp_path / "null.gif"

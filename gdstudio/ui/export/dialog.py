@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gdstudio.engine.errors import ScenarioError
 from gdstudio.export.errors import ExportCancelled, ExportError
 from gdstudio.export.formats import FORMATS, ExportFormat
 from gdstudio.export.options import MAX_SIZE, MIN_SIZE, ExportOptions
@@ -203,6 +204,11 @@ class ExportDialog(QDialog):
 
     def export(self) -> bool:
         """Render with a cancellable progress bar; errors stay in the dialog."""
+        try:  # as `gdstudio export` refuses it: no optimizer or no start, nothing to show
+            self._controller.scenario.check_runnable(records=False)
+        except ScenarioError as exc:
+            self.message.show_error(f"Nothing to export: {exc}")
+            return False
         path = self.target()
         self.path.setText(str(path))  # what is written is what the field says
         progress = QProgressDialog("Rendering frames…", "Cancel", 0, 100, self)
