@@ -183,6 +183,14 @@ def test_readout_shows_the_seed_articles_numbers(controller, qtbot):
     assert "minimum" in readout.cursor_text.text()
 
 
+def test_readout_with_no_runner_says_what_is_missing(controller, qtbot):
+    readout = Readout(controller)
+    qtbot.addWidget(readout)
+    while controller.scenario.optimizers:
+        controller.remove_optimizer(0)
+    assert readout.runner_text.text() == "No runner: add an optimizer (Optimizers → Add ▾)."
+
+
 def test_readout_numbers_neither_hide_a_tiny_gradient_nor_print_minus_zero(controller, qtbot):
     assert [number(v) for v in (8.0, -0.0, 1.79e-6, -0.0213, -0.004)] == [
         "8.00", "0.00", "1.79e-06", "-0.02", "-0.004"]  # fmt: skip

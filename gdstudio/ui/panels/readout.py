@@ -89,7 +89,11 @@ class Readout(QWidget):
         c = self._controller
         h = c.history()
         if h.n_runners == 0:
-            self.runner_text.setText("No runner: click on the map to add a start point.")
+            self.runner_text.setText(
+                "No runner: click on the map to add a start point."
+                if c.scenario.optimizers
+                else "No runner: add an optimizer (Optimizers → Add ▾)."
+            )
             return
         r = self._runner if self._runner is not None and self._runner < h.n_runners else 0
         k = int(h.rows_at(c.shown_step)[r])
