@@ -507,6 +507,9 @@ def test_the_header_says_the_race_changed_from_the_preset_in_the_file_and_legend
     saved = json.loads(path.read_text())
     assert saved["title"] == c.scenario.title and saved["caption"] == c.scenario.caption
     assert legend_html(c).startswith("<b>Momentum, RMSprop, Adam on Himmelblau</b>")
+    # An entry does not wrap between a label and its values; the gaps between entries may.
+    momentum = "Momentum&nbsp;<span style='color:#666'>(lr=0.001,&nbsp;momentum=0.9)</span>"
+    assert f"{momentum}&nbsp;&nbsp; " in legend_html(c)
 
 
 def test_a_label_that_names_a_value_follows_the_value(qtbot, tmp_path):

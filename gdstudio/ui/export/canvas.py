@@ -43,6 +43,11 @@ if TYPE_CHECKING:
     from gdstudio.engine.scenario import Scenario
 
 
+def _unbroken(text: str) -> str:
+    """``text`` as HTML that does not wrap."""
+    return html.escape(text).replace(" ", "&nbsp;")
+
+
 def legend_html(controller: RaceController, optimizers: bool = True) -> str:
     """The race's title, then (with ``optimizers``) each optimizer's colour, label and the
     hyperparameters the user set."""
@@ -55,8 +60,11 @@ def legend_html(controller: RaceController, optimizers: bool = True) -> str:
         if not on:
             continue
         given = ", ".join(f"{k}={v}" for k, v in config.hyperparameters.items())
-        parts.append(f"<span style='color:{color}'>■</span> {config.display_label()}"
-                     + (f" <span style='color:#666'>({given})</span>" if given else ""))  # fmt: skip
+        # An entry never breaks across lines (its label from its values); entries may.
+        entry = f"<span style='color:{color}'>■</span>&nbsp;{_unbroken(config.display_label())}"
+        if given:
+            entry += f"&nbsp;<span style='color:#666'>({_unbroken(given)})</span>"
+        parts.append(entry)
     return f"<b>{html.escape(title)}</b>&nbsp;&nbsp; " + "&nbsp;&nbsp; ".join(parts)
 
 
