@@ -99,12 +99,12 @@ class Readout(QWidget):
         k = int(h.rows_at(c.shown_step)[r])
         x, y = h.trajectory[k, r]
         g = c.gradient_at(x, y)
-        at_end = k >= int(h.counts[r]) - 1
-        state = status_text(int(h.status[r]), int(h.steps_taken[r])) if at_end else "running"
+        at_end, status = k >= int(h.counts[r]) - 1, int(h.status[r])
+        state = status_text(status, int(h.steps_taken[r])) if at_end else "running"
         label = c.runner_labels()[r]
         # A diverged runner's next point was not finite, so its last recorded step is
         # one before the step the status names.
-        last = at_end and int(h.status[r]) == Status.DIVERGED
+        last = at_end and status == Status.DIVERGED
         self.runner_text.setText("\n".join([
             label, f"Step: {k}" + (" (its last finite point)" if last else ""),
             f"Position: ({x:.2f}, {y:.2f})",
